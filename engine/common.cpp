@@ -1,0 +1,93 @@
+// What every back-end shares: counters, option checks, failure reports, the worker mark.
+#include "wq/detail/dispatch.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace wq::detail {
+
+void StatsArray::sum_into(EngineCounters& out) const noexcept {
+    for (unsigned i = 0; i < slots_; ++i) {
+        // acquire: pairs with WorkerStats::bump's release write.
+        out.dispatched += stats_[i].dispatched.load(std::memory_order_acquire);
+        out.callback_failures += stats_[i].callback_failures.load(std::memory_order_acquire);
+        out.parks += stats_[i].parks.load(std::memory_order_acquire);
+        out.wakeups += stats_[i].wakeups.load(std::memory_order_acquire);
+    }
+}
+
+std::uint64_t StatsArray::dispatched() const noexcept {
+    std::uint64_t total = 0;
+    for (unsigned i = 0; i < slots_; ++i) {
+        total += stats_[i].dispatched.load(std::memory_order_acquire);
+    }
+    return total;
+}
+
+namespace {
+constexpr unsigned max_workers = 1024;
+constexpr unsigned max_dequeue_batch = 4096;
+constexpr auto max_spin = std::chrono::seconds{1};
+
+[[noreturn]] void reject(std::string_view backend, std::string_view field, const std::string& value,
+                         std::string_view allowed) {
+    throw std::invalid_argument("wq: back-end '" + std::string(backend) + "': Options::" +
+                                std::string(field) + " = " + value + " is out of range; " +
+                                std::string(allowed));
+}
+}  // namespace
+
+Options resolve_options(std::string_view backend, const Options& options) {
+    Options resolved = options;
+    const unsigned hardware = std::max(1U, std::thread::hardware_concurrency());
+    if (resolved.workers > max_workers) {
+        reject(backend, "workers", std::to_string(resolved.workers),
+               "use 1.." + std::to_string(max_workers) + ", or 0 for one per hardware thread");
+    }
+    if (resolved.workers == 0) {
+        resolved.workers = hardware;
+    }
+    if (resolved.spin_before_park < std::chrono::nanoseconds::zero() ||
+        resolved.spin_before_park > max_spin) {
+        reject(backend, "spin_before_park", std::to_string(resolved.spin_before_park.count()) + " ns",
+               "use 0 ns (park at once) up to 1 s");
+    }
+    if (resolved.max_spinning_workers > resolved.workers) {
+        reject(backend, "max_spinning_workers", std::to_string(resolved.max_spinning_workers),
+               "use 0 (automatic) up to workers = " + std::to_string(resolved.workers));
+    }
+    if (resolved.max_spinning_workers == 0) {
+        resolved.max_spinning_workers = std::max(1U, std::min(resolved.workers, hardware / 2));
+    }
+    if (resolved.dequeue_batch == 0 || resolved.dequeue_batch > max_dequeue_batch) {
+        reject(backend, "dequeue_batch", std::to_string(resolved.dequeue_batch),
+               "use 1.." + std::to_string(max_dequeue_batch));
+    }
+    return resolved;
+}
+
+void report_failure(const Options& options, MFASYNCRESULT* item,
+                    std::exception_ptr error) noexcept {
+    if (!options.on_callback_failure) {
+        return;
+    }
+    try {
+        options.on_callback_failure(CallbackFailure{item, std::move(error)});
+    } catch (...) {  // NOLINT(bugprone-empty-catch): documented: the hook must not kill the worker
+    }
+}
+
+namespace {
+thread_local const Engine* t_worker_engine = nullptr;
+}
+
+const Engine* current_worker_engine() noexcept { return t_worker_engine; }
+
+WorkerScope::WorkerScope(const Engine* engine) noexcept : previous_(t_worker_engine) {
+    t_worker_engine = engine;
+}
+
+WorkerScope::~WorkerScope() { t_worker_engine = previous_; }
+
+}  // namespace wq::detail

@@ -1,0 +1,97 @@
+// The `tbb` back-end: oneTBB task_arena::enqueue, one task per item.
+#include "wq/tbb_engine.hpp"
+
+#include <oneapi/tbb/info.h>
+
+#include <thread>
+
+namespace wq {
+
+TbbEngine::TbbEngine(const Options& options)
+    : options_(detail::resolve_options(backend_name, options)),
+      // TBB numbers arena slots from 0 up to about max_concurrency (a lone worker of a 1-slot
+      // arena reports index 1); slots are folded into this array and may share an entry.
+      stats_(options_.workers + 1, detail::StatsArray::Writers::shared),
+      // Application threads never join this arena, so the pool needs `workers` TBB threads; TBB
+      // counts the main thread in max_allowed_parallelism, hence + 1.
+      parallelism_(std::make_unique<tbb::global_control>(
+          tbb::global_control::max_allowed_parallelism,
+          std::max<std::size_t>(tbb::global_control::active_value(
+                                    tbb::global_control::max_allowed_parallelism),
+                                std::size_t{options_.workers} + 1))),
+      arena_(static_cast<int>(options_.workers), /*reserved_for_masters=*/0) {
+    arena_.initialize();
+}
+
+TbbEngine::~TbbEngine() { shutdown(); }
+
+void TbbEngine::run(MFASYNCRESULT* item) noexcept {
+    detail::tsan_acquire(item);  // pairs with tsan_release in put_bulk
+    const detail::WorkerScope scope(this);
+    const auto slot = static_cast<unsigned>(tbb::this_task_arena::current_thread_index());
+    detail::dispatch(item, stats_[slot % stats_.size()], options_);
+}
+
+HRESULT TbbEngine::put(MFASYNCRESULT* item) noexcept {
+    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
+}
+
+HRESULT TbbEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
+        return hr;
+    }
+    detail::PutGate::Slot* slot = gate_.try_enter();
+    if (slot == nullptr) {
+        return MF_E_SHUTDOWN;
+    }
+    std::size_t enqueued = 0;
+    try {
+        for (MFASYNCRESULT* item : items) {
+            item->AddRef();
+            detail::tsan_release(item);  // TBB's queue is not instrumented; see run()
+            arena_.enqueue([this, item] { run(item); });
+            ++enqueued;
+        }
+    } catch (const std::bad_alloc&) {
+        // TBB cannot take back tasks already enqueued: they are accepted and counted; the rest
+        // are not. Only this back-end can partially accept a bulk put, and only out of memory.
+        items[enqueued]->Release();
+        detail::PutGate::leave(slot, enqueued);
+        return E_OUTOFMEMORY;
+    }
+    detail::PutGate::leave(slot, enqueued);
+    return S_OK;
+}
+
+HRESULT TbbEngine::shutdown() noexcept {
+    if (detail::current_worker_engine() == this) {
+        return E_ILLEGAL_METHOD_CALL;
+    }
+    const std::lock_guard serial(shutdown_mutex_);
+    if (shut_down_) {
+        return S_OK;
+    }
+    gate_.close();  // every accepted item is now enqueued, and no other will be
+    const std::uint64_t accepted = gate_.accepted();
+    // TBB offers no wait for enqueued tasks: wait until each accepted item reports dispatched
+    // (bumped last in dispatch, so after it no task touches this engine). Ends: every accepted task
+    // runs — the arena has workers and nothing can cancel an enqueued task.
+    auto pause = std::chrono::microseconds{1};
+    while (stats_.dispatched() < accepted) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds{1000});
+    }
+    arena_.terminate();
+    parallelism_.reset();
+    shut_down_ = true;
+    return S_OK;
+}
+
+EngineCounters TbbEngine::counters() const noexcept {
+    EngineCounters counters;
+    counters.put = gate_.accepted();
+    stats_.sum_into(counters);
+    return counters;
+}
+
+}  // namespace wq

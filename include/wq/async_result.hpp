@@ -1,0 +1,210 @@
+// wq/async_result.hpp — ready-to-use COM objects: a reference-counted async result (what
+// MFCreateAsyncResult returns), a callback made from any C++ callable, and a minimal ComPtr.
+//
+// Thread-safety: AddRef/Release are atomic and may be called from any thread; GetStatus/SetStatus
+// read and write hrStatusResult without synchronisation, as MF's do (the engine's dispatch
+// provides the happens-before between a producer's SetStatus and the callback's GetStatus).
+//
+//   wq::ComPtr<wq::IMFAsyncCallback> cb = wq::make_callback([](wq::IMFAsyncResult*) { work(); });
+//   wq::ComPtr<wq::AsyncResult> item = wq::AsyncResult::create(cb.get());
+//   engine.put(item.get());   // the engine holds its own reference while queued
+#pragma once
+
+#include "wq/types.hpp"
+
+#include <atomic>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace wq {
+
+/// Owns one COM reference. Not thread-safe itself (like std::shared_ptr's object, not its count).
+template <class T>
+class ComPtr {
+public:
+    ComPtr() noexcept = default;
+    ComPtr(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): like a pointer
+    /// Takes over a reference the caller already owns (no AddRef).
+    static ComPtr adopt(T* pointer) noexcept {
+        ComPtr result;
+        result.pointer_ = pointer;
+        return result;
+    }
+    /// Adds a reference of its own.
+    static ComPtr share(T* pointer) noexcept {
+        if (pointer != nullptr) {
+            pointer->AddRef();
+        }
+        return adopt(pointer);
+    }
+    ComPtr(const ComPtr& other) noexcept : pointer_(other.pointer_) {
+        if (pointer_ != nullptr) {
+            pointer_->AddRef();
+        }
+    }
+    ComPtr(ComPtr&& other) noexcept : pointer_(std::exchange(other.pointer_, nullptr)) {}
+    ComPtr& operator=(ComPtr other) noexcept {
+        std::swap(pointer_, other.pointer_);
+        return *this;
+    }
+    ~ComPtr() { reset(); }
+
+    T* get() const noexcept { return pointer_; }
+    T* operator->() const noexcept { return pointer_; }
+    T& operator*() const noexcept { return *pointer_; }
+    explicit operator bool() const noexcept { return pointer_ != nullptr; }
+    /// Gives up ownership of the reference without releasing it.
+    T* detach() noexcept { return std::exchange(pointer_, nullptr); }
+    void reset() noexcept {
+        if (T* old = std::exchange(pointer_, nullptr)) {
+            old->Release();
+        }
+    }
+
+private:
+    T* pointer_ = nullptr;
+};
+
+namespace detail {
+/// Atomic reference count shared by the ready-made objects below. Starts at 1 (the creator's).
+class RefCount {
+public:
+    ULONG add() noexcept { return count_.fetch_add(1, std::memory_order_relaxed) + 1; }
+    /// True when this was the last reference. acq_rel: the last Release must see every write made
+    /// through the other references before it destroys the object.
+    ULONG release() noexcept { return count_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
+
+private:
+    std::atomic<ULONG> count_{1};
+};
+}  // namespace detail
+
+/// The ready-made MFASYNCRESULT: holds references to its callback, state and object, like MF's
+/// MFCreateAsyncResult. Allocates once at create(); never blocks.
+class AsyncResult final : public MFASYNCRESULT {
+public:
+    /// Returns nullptr only when out of memory. `callback` may be null when `event` is set.
+    static ComPtr<AsyncResult> create(IMFAsyncCallback* callback, IUnknown* state = nullptr,
+                                      IUnknown* object = nullptr, HANDLE event = nullptr) noexcept {
+        return ComPtr<AsyncResult>::adopt(new (std::nothrow)
+                                              AsyncResult(callback, state, object, event));
+    }
+
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        if (out == nullptr) {
+            return E_POINTER;
+        }
+        if (detail::same_guid(riid, detail::iid_of<IUnknown>()) ||
+            detail::same_guid(riid, detail::iid_of<IMFAsyncResult>())) {
+            *out = static_cast<IMFAsyncResult*>(this);
+            AddRef();
+            return S_OK;
+        }
+        *out = nullptr;
+        return E_NOINTERFACE;
+    }
+    ULONG AddRef() override { return refs_.add(); }
+    ULONG Release() override {
+        const ULONG left = refs_.release();
+        if (left == 0) {
+            delete this;
+        }
+        return left;
+    }
+    HRESULT GetState(IUnknown** state) override { return share_out(state_, state); }
+    HRESULT GetStatus() override { return hrStatusResult; }
+    HRESULT SetStatus(HRESULT status) override {
+        hrStatusResult = status;
+        return S_OK;
+    }
+    HRESULT GetObject(IUnknown** object) override { return share_out(object_, object); }
+    IUnknown* GetStateNoAddRef() override { return state_; }
+
+private:
+    AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object, HANDLE event) noexcept
+        : state_(state), object_(object) {
+        pCallback = callback;
+        hEvent = event;
+        for (IUnknown* held : {static_cast<IUnknown*>(callback), state, object}) {
+            if (held != nullptr) {
+                held->AddRef();
+            }
+        }
+    }
+    ~AsyncResult() {
+        for (IUnknown* held : {static_cast<IUnknown*>(pCallback), state_, object_}) {
+            if (held != nullptr) {
+                held->Release();
+            }
+        }
+    }
+    static HRESULT share_out(IUnknown* held, IUnknown** out) noexcept {
+        if (out == nullptr) {
+            return E_POINTER;
+        }
+        *out = held;
+        if (held == nullptr) {
+            return E_POINTER;  // MF: "no state/object was set"
+        }
+        held->AddRef();
+        return S_OK;
+    }
+
+    detail::RefCount refs_;
+    IUnknown* state_;
+    IUnknown* object_;
+};
+
+/// An IMFAsyncCallback that calls `F` — any callable taking IMFAsyncResult*. If F returns HRESULT,
+/// Invoke returns it; otherwise S_OK. Exceptions propagate to the engine, which counts them.
+template <class F>
+class FunctionCallback final : public IMFAsyncCallback {
+public:
+    explicit FunctionCallback(F function) : function_(std::move(function)) {}
+
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        if (out == nullptr) {
+            return E_POINTER;
+        }
+        if (detail::same_guid(riid, detail::iid_of<IUnknown>()) ||
+            detail::same_guid(riid, detail::iid_of<IMFAsyncCallback>())) {
+            *out = static_cast<IMFAsyncCallback*>(this);
+            AddRef();
+            return S_OK;
+        }
+        *out = nullptr;
+        return E_NOINTERFACE;
+    }
+    ULONG AddRef() override { return refs_.add(); }
+    ULONG Release() override {
+        const ULONG left = refs_.release();
+        if (left == 0) {
+            delete this;
+        }
+        return left;
+    }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+    HRESULT Invoke(IMFAsyncResult* result) override {
+        if constexpr (std::is_same_v<std::invoke_result_t<F&, IMFAsyncResult*>, HRESULT>) {
+            return function_(result);
+        } else {
+            function_(result);
+            return S_OK;
+        }
+    }
+
+private:
+    ~FunctionCallback() = default;
+    detail::RefCount refs_;
+    F function_;
+};
+
+/// Wraps a callable as a reference-counted IMFAsyncCallback (the returned ComPtr owns the first
+/// reference). Throws std::bad_alloc when out of memory.
+template <class F>
+ComPtr<IMFAsyncCallback> make_callback(F function) {
+    return ComPtr<IMFAsyncCallback>::adopt(new FunctionCallback<F>(std::move(function)));
+}
+
+}  // namespace wq

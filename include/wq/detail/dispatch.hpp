@@ -1,0 +1,138 @@
+// wq/detail/dispatch.hpp — the pieces every back-end shares: per-worker counters, the dispatch of
+// one item, option validation and the "am I on this engine's worker?" check.
+#pragma once
+
+#include "wq/config.hpp"
+#include "wq/engine.hpp"
+#include "wq/event.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#if WQ_TSAN
+extern "C" void __tsan_acquire(void* address);  // NOLINT(bugprone-reserved-identifier)
+extern "C" void __tsan_release(void* address);  // NOLINT(bugprone-reserved-identifier)
+#endif
+
+namespace wq::detail {
+
+#if WQ_TSAN
+/// Tells ThreadSanitizer about a happens-before edge that an uninstrumented library (oneTBB's
+/// task queue) provides: release on the producer before the hand-off, acquire on the worker after.
+inline void tsan_release(void* address) noexcept { __tsan_release(address); }
+inline void tsan_acquire(void* address) noexcept { __tsan_acquire(address); }
+#else
+inline void tsan_release(void* /*address*/) noexcept {}
+inline void tsan_acquire(void* /*address*/) noexcept {}
+#endif
+
+/// Counters of one worker slot, on a line of their own so that workers never write to each other's
+/// lines. With a single writer (a thread-per-worker back-end) the owner stores with load+store, no
+/// locked RMW; where threads may share a slot (tbb) it is a relaxed-order fetch_add instead. Either
+/// way the write is a release, pairing with the acquire loads in StatsArray — the tbb back-end's
+/// shutdown waits on `dispatched` instead of joining threads.
+struct alignas(cache_line_size) WorkerStats {
+    std::atomic<std::uint64_t> dispatched{0};
+    std::atomic<std::uint64_t> callback_failures{0};
+    std::atomic<std::uint64_t> parks{0};
+    std::atomic<std::uint64_t> wakeups{0};
+    bool shared_writers = false;
+
+    void bump(std::atomic<std::uint64_t>& counter) const noexcept {
+        if (shared_writers) {
+            counter.fetch_add(1, std::memory_order_release);
+        } else {
+            counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        }
+    }
+};
+static_assert(sizeof(WorkerStats) == cache_line_size);
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
+/// A fixed array of WorkerStats, one per worker slot.
+class StatsArray {
+public:
+    enum class Writers : std::uint8_t { one_per_slot, shared };
+    StatsArray(unsigned slots, Writers writers) : slots_(slots), stats_(new WorkerStats[slots]) {
+        for (unsigned i = 0; i < slots; ++i) {
+            stats_[i].shared_writers = writers == Writers::shared;
+        }
+    }
+    WorkerStats& operator[](unsigned slot) noexcept { return stats_[slot]; }
+    [[nodiscard]] unsigned size() const noexcept { return slots_; }
+    /// Sums every slot into `out` (put is left as it is).
+    void sum_into(EngineCounters& out) const noexcept;
+    [[nodiscard]] std::uint64_t dispatched() const noexcept;
+
+private:
+    unsigned slots_;
+    std::unique_ptr<WorkerStats[]> stats_;
+};
+
+/// Checks what every back-end accepts and resolves workers = 0. Throws std::invalid_argument
+/// naming the back-end, the field, the bad value and the accepted range.
+Options resolve_options(std::string_view backend, const Options& options);
+
+/// put's argument check, shared so every back-end answers bad input the same way.
+inline HRESULT validate_item(const MFASYNCRESULT* item) noexcept {
+    if (item == nullptr) {
+        return E_POINTER;
+    }
+    if (item->pCallback == nullptr && item->hEvent == nullptr) {
+        return E_INVALIDARG;
+    }
+    return S_OK;
+}
+
+inline HRESULT validate_items(std::span<MFASYNCRESULT* const> items) noexcept {
+    for (const MFASYNCRESULT* item : items) {
+        if (const HRESULT hr = validate_item(item); failed(hr)) {
+            return hr;
+        }
+    }
+    return S_OK;
+}
+
+/// Reports a failed dispatch to the user's hook; an exception from the hook is swallowed (the
+/// worker must survive it too).
+void report_failure(const Options& options, MFASYNCRESULT* item, std::exception_ptr error) noexcept;
+
+/// Dispatches one accepted item: Invoke or SetEvent, then the Release that balances put's AddRef.
+/// Never throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
+inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
+    if (IMFAsyncCallback* callback = item->pCallback; callback != nullptr) {
+        try {
+            callback->Invoke(item);
+        } catch (...) {
+            stats.bump(stats.callback_failures);
+            report_failure(options, item, std::current_exception());
+        }
+    } else if (!set_event(item->hEvent)) {
+        stats.bump(stats.callback_failures);
+        report_failure(options, item, nullptr);
+    }
+    item->Release();
+    stats.bump(stats.dispatched);
+}
+
+/// Which engine, if any, the calling thread is a worker of (for shutdown-from-callback detection).
+const Engine* current_worker_engine() noexcept;
+
+/// Marks the calling thread as a worker of `engine` for its lifetime (restores the previous mark).
+class WorkerScope {
+public:
+    explicit WorkerScope(const Engine* engine) noexcept;
+    WorkerScope(const WorkerScope&) = delete;
+    WorkerScope& operator=(const WorkerScope&) = delete;
+    ~WorkerScope();
+
+private:
+    const Engine* previous_;
+};
+
+/// Names the calling thread "wq-<backend>-<index>" where the OS allows (debuggers, top -H).
+void name_this_thread(std::string_view backend, unsigned index) noexcept;
+
+}  // namespace wq::detail

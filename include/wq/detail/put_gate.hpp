@@ -1,0 +1,94 @@
+// wq/detail/put_gate.hpp — admission control shared by lock-free back-ends: counts accepted items
+// and makes "put after shutdown → MF_E_SHUTDOWN" and "shutdown drains every accepted item" hold
+// without a lock on the put path.
+//
+// A put enters the gate (one locked add on a slot line the calling thread almost always owns
+// alone), checks the closed flag, enqueues, and leaves (a second locked add). close() sets the flag
+// and waits until no put is between enter and leave. After close() returns, every accepted item has
+// been handed to the queue and no further one will be.
+#pragma once
+
+#include "wq/config.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+namespace wq::detail {
+
+class PutGate {
+public:
+    /// Threads are spread over this many slots (a thread keeps its slot for life). Two threads that
+    /// share a slot are still correct — the slot is an atomic counter — they just share a line.
+    static constexpr unsigned slot_count = 16;
+
+    struct alignas(cache_line_size) Slot {
+        // Low 16 bits: puts between enter and leave; high 48 bits: items accepted through this slot.
+        std::atomic<std::uint64_t> word{0};
+    };
+
+    /// Enters the gate; returns the slot to leave through, or nullptr when the gate is closed.
+    [[nodiscard]] Slot* try_enter() noexcept {
+        Slot& slot = slots_[this_thread_slot()];
+        // (G1) seq_cst, pairs with (G2): either close() sees this put in flight and waits for it,
+        // or this put sees the gate closed. Store-load (Dekker) ordering needs seq_cst on both.
+        slot.word.fetch_add(1, std::memory_order_seq_cst);
+        if (closed_.load(std::memory_order_seq_cst)) {
+            // (G3) release, pairs with (G4).
+            slot.word.fetch_sub(1, std::memory_order_release);
+            return nullptr;
+        }
+        return &slot;
+    }
+
+    /// Leaves after `accepted` items were enqueued: one locked add does both "no longer in flight"
+    /// and "count the items".
+    static void leave(Slot* slot, std::uint64_t accepted) noexcept {
+        // (G3) release, pairs with (G4): the enqueue happens-before close() returning.
+        slot->word.fetch_add((accepted << in_flight_bits) - 1, std::memory_order_release);
+    }
+
+    /// Closes the gate and waits for the puts already inside. Idempotent. Blocks (yields) only for
+    /// as long as a put takes to enqueue.
+    void close() noexcept {
+        closed_.store(true, std::memory_order_seq_cst);  // (G2) pairs with (G1)
+        for (Slot& slot : slots_) {
+            // Ends: no put enters after (G2) without seeing the flag, and each put inside leaves
+            // after a bounded enqueue (it may be descheduled, hence yield rather than spin).
+            // (G4) acquire, pairs with (G3).
+            while ((slot.word.load(std::memory_order_acquire) & in_flight_mask) != 0) {
+                std::this_thread::yield();
+            }
+        }
+    }
+
+    [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+    /// Items accepted so far (exact once the gate is closed).
+    [[nodiscard]] std::uint64_t accepted() const noexcept {
+        std::uint64_t total = 0;
+        for (const Slot& slot : slots_) {
+            total += slot.word.load(std::memory_order_acquire) >> in_flight_bits;
+        }
+        return total;
+    }
+
+private:
+    static constexpr unsigned in_flight_bits = 16;
+    static constexpr std::uint64_t in_flight_mask = (std::uint64_t{1} << in_flight_bits) - 1;
+
+    static unsigned this_thread_slot() noexcept {
+        static std::atomic<unsigned> next_slot{0};
+        // relaxed: any spread of threads over slots is correct; round-robin keeps it even.
+        thread_local const unsigned slot =
+            next_slot.fetch_add(1, std::memory_order_relaxed) % slot_count;
+        return slot;
+    }
+
+    Slot slots_[slot_count];
+    alignas(cache_line_size) std::atomic<bool> closed_{false};
+};
+
+static_assert(sizeof(PutGate::Slot) == cache_line_size);
+
+}  // namespace wq::detail

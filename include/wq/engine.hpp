@@ -1,0 +1,111 @@
+// wq/engine.hpp — the dispatch contract every back-end keeps, and the registry that builds them.
+//
+// An Engine dispatches MFASYNCRESULT items on its worker threads:
+//   - put(item): accepted (S_OK) → dispatched exactly once. Dispatch calls
+//     item->pCallback->Invoke(item), or signals item->hEvent when pCallback is NULL. The engine
+//     AddRefs the item on put and Releases it after dispatch. hrStatusResult and
+//     dwBytesTransferred travel unchanged. pCallback and hEvent both NULL → E_INVALIDARG, a NULL
+//     item → E_POINTER; nothing is queued in either case.
+//   - put_bulk(items): all or nothing — every item is validated first; then all are accepted or,
+//     after shutdown, none.
+//   - Callbacks may put more items (re-entrancy). A callback that throws does not kill its worker:
+//     the failure is counted (counters().callback_failures) and reported to
+//     Options::on_callback_failure. The HRESULT that Invoke returns is ignored, as MF ignores it.
+//   - shutdown(): from then on put returns MF_E_SHUTDOWN (also from callbacks). It returns once every
+//     accepted item has been dispatched — drained, not cancelled — and the workers have stopped.
+//     Idempotent and thread-safe; the destructor calls it. From a callback of the same engine it
+//     returns E_ILLEGAL_METHOD_CALL and does nothing (a worker cannot wait for itself).
+//
+// Thread-safety: every member function may be called from any thread, concurrently.
+// Allocation: put on `mutex` and `tbb` may allocate (deque block, TBB task); `mpmc` allocates only
+// when its queue grows. No put blocks, except on `mutex`, which takes its lock.
+//
+//   auto engine = wq::make_engine("mpmc", {.workers = 2});
+//   auto item = wq::AsyncResult::create(callback.get());
+//   if (wq::failed(engine->put(item.get()))) { ... }
+#pragma once
+
+#include "wq/types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wq {
+
+/// What Options::on_callback_failure receives when a callback throws (or hEvent cannot be set).
+struct CallbackFailure {
+    MFASYNCRESULT* item;       ///< still referenced by the engine during the call
+    std::exception_ptr error;  ///< null when the failure was a failed SetEvent
+};
+
+/// Engine configuration. Every field is validated by the back-end's constructor, which throws
+/// std::invalid_argument naming the field, the bad value and the accepted range.
+struct Options {
+    /// Worker threads; 0 means std::thread::hardware_concurrency().
+    unsigned workers = 0;
+    /// mpmc: how long an idle worker spins (polling the queue) before it parks in the kernel.
+    /// Spinning keeps latency near the cache-line floor; parking costs a wake-up (tens of µs on a
+    /// VM) but burns no CPU. 0 parks at once. At most 1 s.
+    std::chrono::nanoseconds spin_before_park = std::chrono::microseconds{50};
+    /// mpmc: at most this many idle workers spin at once; the rest park straight away. 0 means
+    /// max(1, min(workers, hardware threads / 2)), so spinners never crowd out producers.
+    unsigned max_spinning_workers = 0;
+    /// mpmc: most items a worker takes from the queue in one dequeue (1..4096). A worker takes its
+    /// fair share (queue depth / workers) up to this, so a shallow queue is never hoarded.
+    unsigned dequeue_batch = 32;
+    /// Called on the worker thread after a callback throws. Must not throw (an exception from it is
+    /// swallowed).
+    std::function<void(const CallbackFailure&)> on_callback_failure;
+};
+
+/// A snapshot of an engine's counters. Each is exact once the engine is quiescent; while it runs,
+/// the fields are read one after another and need not add up.
+struct EngineCounters {
+    std::uint64_t put = 0;                ///< items accepted
+    std::uint64_t dispatched = 0;         ///< items whose dispatch finished
+    std::uint64_t callback_failures = 0;  ///< callbacks that threw, events that failed to set
+    std::uint64_t parks = 0;              ///< times a worker blocked in the kernel waiting for work
+    std::uint64_t wakeups = 0;            ///< parks that ended because work was signalled
+};
+
+/// The type-erased engine. Concrete back-ends (MutexEngine, MpmcEngine, TbbEngine, ...) derive
+/// from it as `final` classes, so a call through the concrete type has no virtual hop.
+class Engine {
+public:
+    Engine() = default;
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+    virtual ~Engine() = default;
+
+    virtual HRESULT put(MFASYNCRESULT* item) noexcept = 0;
+    virtual HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept = 0;
+    virtual HRESULT shutdown() noexcept = 0;
+    [[nodiscard]] virtual EngineCounters counters() const noexcept = 0;
+    [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+    [[nodiscard]] virtual unsigned worker_count() const noexcept = 0;
+};
+
+/// One entry of the registry: every back-end this build knows, with whether it can run here.
+struct BackendInfo {
+    std::string name;
+    std::string description;
+    bool available = false;
+    std::string unavailable_reason;  ///< empty when available
+};
+
+/// Every back-end compiled into this build, available or not, in registry order.
+std::vector<BackendInfo> backend_catalogue();
+/// Names of the back-ends that can be created on this machine, in registry order.
+std::vector<std::string> available_backends();
+/// Creates the named back-end. Throws std::invalid_argument for an unknown name (listing the known
+/// ones) or bad options, std::runtime_error when the back-end is unavailable here (with the cause).
+std::unique_ptr<Engine> make_engine(std::string_view name, const Options& options = {});
+
+}  // namespace wq

@@ -1,0 +1,82 @@
+// wq/mpmc_engine.hpp — the lock-free back-end: moodycamel::ConcurrentQueue, workers that spin for
+// a bounded time, then park on a futex.
+//
+// Put path: enter the put gate (one locked add on a per-thread-slot line), enqueue (moodycamel's
+// per-producer sub-queue), one seq_cst fence, one load of the shared idle-state word, leave the gate
+// (a second locked add). A wake-up system call happens only when no worker is spinning and one is
+// parked — never while the engine is saturated.
+//
+// Idle path: a worker that finds the queue empty spins (at most max_spinning_workers at once) for
+// spin_before_park, then parks. Parking re-checks the queue after announcing itself, so a put that
+// raced with it is never lost; a worker that finds work while it was the last spinner wakes a
+// successor, so a burst ramps up all workers. An idle engine ends with every worker parked: no CPU.
+//
+// Thread-safety: all members, any thread. put never blocks; it allocates only when the queue grows.
+//
+//   wq::MpmcEngine engine({.workers = 2, .spin_before_park = std::chrono::microseconds{20}});
+//   engine.put(item);
+//   engine.shutdown();
+#pragma once
+
+#include "wq/detail/dispatch.hpp"
+#include "wq/detail/put_gate.hpp"
+#include "wq/engine.hpp"
+
+#include <concurrentqueue.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace wq {
+
+class MpmcEngine final : public Engine {
+public:
+    static constexpr std::string_view backend_name = "mpmc";
+
+    explicit MpmcEngine(const Options& options = {});
+    ~MpmcEngine() override;
+
+    HRESULT put(MFASYNCRESULT* item) noexcept override;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+    HRESULT shutdown() noexcept override;
+    [[nodiscard]] EngineCounters counters() const noexcept override;
+    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
+    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
+
+private:
+    // idle_ word: spinning workers in the low 31 bits, parked workers in bits 32..62, and bit 63
+    // set while a wake-up is on its way (so a burst of puts issues one wake, not one each).
+    static constexpr std::uint64_t one_spinner = 1;
+    static constexpr std::uint64_t one_sleeper = std::uint64_t{1} << 32;
+    static constexpr std::uint64_t wake_pending = std::uint64_t{1} << 63;
+    static constexpr std::uint64_t count_mask = 0x7FFF'FFFF;
+    static std::uint32_t spinners(std::uint64_t idle) noexcept {
+        return static_cast<std::uint32_t>(idle & count_mask);
+    }
+    static std::uint32_t sleepers(std::uint64_t idle) noexcept {
+        return static_cast<std::uint32_t>((idle >> 32) & count_mask);
+    }
+
+    void worker_main(unsigned index) noexcept;
+    void wake_one_if_needed() noexcept;
+    bool try_start_spinning() noexcept;
+    void stop_spinning() noexcept;
+    void park(detail::WorkerStats& stats, bool was_spinning) noexcept;
+
+    const Options options_;
+    moodycamel::ConcurrentQueue<MFASYNCRESULT*> queue_;
+    detail::PutGate gate_;
+    alignas(cache_line_size) std::atomic<std::uint64_t> idle_{0};
+    // Parked workers sleep on epoch_; every wake-up and the stop bump it first, so a worker that read
+    // the old value before parking cannot sleep through the change.
+    alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
+    std::atomic<bool> stopping_{false};
+    alignas(cache_line_size) detail::StatsArray stats_;
+    std::mutex shutdown_mutex_;  // serialises shutdown() callers
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace wq

@@ -1,0 +1,53 @@
+// wq/tbb_engine.hpp — the oneTBB back-end: every item becomes a task_arena::enqueue'd task in an
+// arena of its own whose threads are all TBB workers (no slot reserved for an application thread).
+//
+// TBB owns the threads: they spin a little, then sleep in TBB's own way; parks/wakeups are not
+// observable and read 0. The arena's concurrency is `workers`; a global_control raises TBB's thread
+// pool to fit it while the engine lives. That control is process-wide and TBB applies the smallest
+// active value: with several TbbEngines of different sizes alive, the smallest pool wins.
+//
+// Thread-safety: all members, any thread. put allocates a TBB task (TBB's small-object allocator).
+//
+//   wq::TbbEngine engine({.workers = 2});
+//   engine.put(item);
+#pragma once
+
+#include "wq/detail/dispatch.hpp"
+#include "wq/detail/put_gate.hpp"
+#include "wq/engine.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <memory>
+#include <mutex>
+
+namespace wq {
+
+class TbbEngine final : public Engine {
+public:
+    static constexpr std::string_view backend_name = "tbb";
+
+    explicit TbbEngine(const Options& options = {});
+    ~TbbEngine() override;
+
+    HRESULT put(MFASYNCRESULT* item) noexcept override;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+    HRESULT shutdown() noexcept override;
+    [[nodiscard]] EngineCounters counters() const noexcept override;
+    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
+    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
+
+private:
+    void run(MFASYNCRESULT* item) noexcept;
+
+    const Options options_;
+    detail::PutGate gate_;
+    detail::StatsArray stats_;  // one per arena slot
+    std::unique_ptr<tbb::global_control> parallelism_;
+    tbb::task_arena arena_;
+    std::mutex shutdown_mutex_;  // serialises shutdown() callers
+    bool shut_down_ = false;     // guarded by shutdown_mutex_
+};
+
+}  // namespace wq

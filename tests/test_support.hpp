@@ -1,0 +1,91 @@
+// Test helpers: a result type that tracks every reference, and bounded waits (liveness checks with a
+// generous deadline — never timing assertions).
+#pragma once
+
+#include "wq/async_result.hpp"
+#include "wq/engine.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+namespace wq::test {
+
+/// An MFASYNCRESULT owned by the test (not heap-managed by its count) that records AddRef/Release
+/// and how often it was dispatched. refs() == 1 means only the owner holds it: the engine released
+/// every reference it took. Release below 1 is recorded as an over-release.
+class TrackedResult final : public MFASYNCRESULT {
+public:
+    TrackedResult() = default;
+    TrackedResult(const TrackedResult&) = delete;
+    TrackedResult& operator=(const TrackedResult&) = delete;
+    ~TrackedResult() = default;
+
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        if (out == nullptr) {
+            return E_POINTER;
+        }
+        if (detail::same_guid(riid, detail::iid_of<IUnknown>()) ||
+            detail::same_guid(riid, detail::iid_of<IMFAsyncResult>())) {
+            *out = static_cast<IMFAsyncResult*>(this);
+            AddRef();
+            return S_OK;
+        }
+        *out = nullptr;
+        return E_NOINTERFACE;
+    }
+    ULONG AddRef() override {
+        adds.fetch_add(1, std::memory_order_relaxed);
+        return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+    ULONG Release() override {
+        releases.fetch_add(1, std::memory_order_relaxed);
+        const ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        if (left == 0) {
+            over_released.store(true, std::memory_order_relaxed);
+        }
+        return left;
+    }
+    HRESULT GetState(IUnknown** state) override {
+        if (state == nullptr) {
+            return E_POINTER;
+        }
+        *state = nullptr;
+        return E_POINTER;
+    }
+    HRESULT GetStatus() override { return hrStatusResult; }
+    HRESULT SetStatus(HRESULT status) override {
+        hrStatusResult = status;
+        return S_OK;
+    }
+    HRESULT GetObject(IUnknown** object) override { return GetState(object); }
+    IUnknown* GetStateNoAddRef() override { return nullptr; }
+
+    [[nodiscard]] ULONG refs() const noexcept { return refs_.load(std::memory_order_acquire); }
+
+    std::uint64_t id = 0;
+    std::atomic<std::uint32_t> dispatches{0};
+    std::atomic<std::uint64_t> adds{0};
+    std::atomic<std::uint64_t> releases{0};
+    std::atomic<bool> over_released{false};
+
+private:
+    std::atomic<ULONG> refs_{1};
+};
+
+/// Polls `condition` until it holds or `limit` passes; returns whether it held. The limit is a
+/// hang guard for a broken engine, far above any expected duration.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds{60}) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds{200});
+    }
+    return true;
+}
+
+}  // namespace wq::test
