@@ -32,9 +32,9 @@ constexpr auto max_spin = std::chrono::seconds{1};
 
 [[noreturn]] void reject(std::string_view backend, std::string_view field, const std::string& value,
                          std::string_view allowed) {
-    throw std::invalid_argument("wq: back-end '" + std::string(backend) + "': Options::" +
-                                std::string(field) + " = " + value + " is out of range; " +
-                                std::string(allowed));
+    throw std::invalid_argument("wq: back-end '" + std::string(backend) +
+                                "': Options::" + std::string(field) + " = " + value +
+                                " is out of range; " + std::string(allowed));
 }
 }  // namespace
 
@@ -50,7 +50,8 @@ Options resolve_options(std::string_view backend, const Options& options) {
     }
     if (resolved.spin_before_park < std::chrono::nanoseconds::zero() ||
         resolved.spin_before_park > max_spin) {
-        reject(backend, "spin_before_park", std::to_string(resolved.spin_before_park.count()) + " ns",
+        reject(backend, "spin_before_park",
+               std::to_string(resolved.spin_before_park.count()) + " ns",
                "use 0 ns (park at once) up to 1 s");
     }
     if (resolved.max_spinning_workers > resolved.workers) {
@@ -82,12 +83,16 @@ namespace {
 thread_local const Engine* t_worker_engine = nullptr;
 }
 
-const Engine* current_worker_engine() noexcept { return t_worker_engine; }
+const Engine* current_worker_engine() noexcept {
+    return t_worker_engine;
+}
 
 WorkerScope::WorkerScope(const Engine* engine) noexcept : previous_(t_worker_engine) {
     t_worker_engine = engine;
 }
 
-WorkerScope::~WorkerScope() { t_worker_engine = previous_; }
+WorkerScope::~WorkerScope() {
+    t_worker_engine = previous_;
+}
 
 }  // namespace wq::detail

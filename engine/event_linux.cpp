@@ -1,8 +1,8 @@
 // The hEvent object on Linux: an eventfd, so it is waitable here and pollable from any epoll loop.
 //
 // A manual-reset event is "signalled while the counter is non-zero": waiting polls without reading,
-// reset reads the counter back to zero. An auto-reset event is consumed by the waiter that reads the
-// counter; waiters that lose that race go back to poll() with what remains of their timeout.
+// reset reads the counter back to zero. An auto-reset event is consumed by the waiter that reads
+// the counter; waiters that lose that race go back to poll() with what remains of their timeout.
 #include "wq/event.hpp"
 
 #include <cerrno>
@@ -21,7 +21,9 @@ struct EventObject {
     EventReset reset;
 };
 
-EventObject* object_of(HANDLE event) noexcept { return static_cast<EventObject*>(event); }
+EventObject* object_of(HANDLE event) noexcept {
+    return static_cast<EventObject*>(event);
+}
 
 // Reads (and so clears) the counter. True when it was non-zero.
 bool consume(int fd) noexcept {
@@ -136,6 +138,8 @@ bool close_event(HANDLE event) noexcept {
     return true;
 }
 
-int event_fd(HANDLE event) noexcept { return event == nullptr ? -1 : object_of(event)->fd; }
+int event_fd(HANDLE event) noexcept {
+    return event == nullptr ? -1 : object_of(event)->fd;
+}
 
 }  // namespace wq

@@ -4,8 +4,8 @@
 //   producer: enqueue; fence (F1); load idle_; if nobody spins and someone sleeps, claim the single
 //             pending wake-up (CAS), bump epoch_, futex-wake one.
 //   sleeper:  read epoch_; register in idle_; fence (F2); re-check the queue; futex-wait on epoch_.
-// F1 and F2 are seq_cst fences, so either the producer sees the registration (and wakes someone), or
-// the sleeper's re-check sees the item (and does not sleep): no lost wake-up.
+// F1 and F2 are seq_cst fences, so either the producer sees the registration (and wakes someone),
+// or the sleeper's re-check sees the item (and does not sleep): no lost wake-up.
 #include "wq/mpmc_engine.hpp"
 
 #include "wq/detail/futex.hpp"
@@ -22,14 +22,17 @@ constexpr int pauses_per_poll = 8;
 }  // namespace
 
 MpmcEngine::MpmcEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)), stats_(options_.workers, detail::StatsArray::Writers::one_per_slot) {
+    : options_(detail::resolve_options(backend_name, options)),
+      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot) {
     workers_.reserve(options_.workers);
     for (unsigned i = 0; i < options_.workers; ++i) {
         workers_.emplace_back([this, i] { worker_main(i); });
     }
 }
 
-MpmcEngine::~MpmcEngine() { shutdown(); }
+MpmcEngine::~MpmcEngine() {
+    shutdown();
+}
 
 HRESULT MpmcEngine::put(MFASYNCRESULT* item) noexcept {
     if (const HRESULT hr = detail::validate_item(item); failed(hr)) {
@@ -158,8 +161,8 @@ void MpmcEngine::worker_main(unsigned index) noexcept {
     for (;;) {
         // Take a fair share, not the whole batch: items this worker holds cannot run on an idle
         // sibling, so a deep queue is split across workers and a shallow one is taken one by one.
-        const std::size_t share = std::clamp<std::size_t>(
-            queue_.size_approx() / options_.workers, 1, options_.dequeue_batch);
+        const std::size_t share = std::clamp<std::size_t>(queue_.size_approx() / options_.workers,
+                                                          1, options_.dequeue_batch);
         const std::size_t taken = queue_.try_dequeue_bulk(token, batch.data(), share);
         if (taken != 0) {
             if (spinning) {

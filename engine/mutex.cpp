@@ -4,14 +4,17 @@
 namespace wq {
 
 MutexEngine::MutexEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)), stats_(options_.workers, detail::StatsArray::Writers::one_per_slot) {
+    : options_(detail::resolve_options(backend_name, options)),
+      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot) {
     workers_.reserve(options_.workers);
     for (unsigned i = 0; i < options_.workers; ++i) {
         workers_.emplace_back([this, i] { worker_main(i); });
     }
 }
 
-MutexEngine::~MutexEngine() { shutdown(); }
+MutexEngine::~MutexEngine() {
+    shutdown();
+}
 
 HRESULT MutexEngine::put(MFASYNCRESULT* item) noexcept {
     return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));

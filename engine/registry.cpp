@@ -21,7 +21,9 @@ struct Backend {
     std::unique_ptr<Engine> (*make)(const Options&);
 };
 
-std::string always_available() { return {}; }
+std::string always_available() {
+    return {};
+}
 
 template <class Concrete>
 std::unique_ptr<Engine> make(const Options& options) {

@@ -16,14 +16,16 @@ TbbEngine::TbbEngine(const Options& options)
       // counts the main thread in max_allowed_parallelism, hence + 1.
       parallelism_(std::make_unique<tbb::global_control>(
           tbb::global_control::max_allowed_parallelism,
-          std::max<std::size_t>(tbb::global_control::active_value(
-                                    tbb::global_control::max_allowed_parallelism),
-                                std::size_t{options_.workers} + 1))),
+          std::max<std::size_t>(
+              tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism),
+              std::size_t{options_.workers} + 1))),
       arena_(static_cast<int>(options_.workers), /*reserved_for_masters=*/0) {
     arena_.initialize();
 }
 
-TbbEngine::~TbbEngine() { shutdown(); }
+TbbEngine::~TbbEngine() {
+    shutdown();
+}
 
 void TbbEngine::run(MFASYNCRESULT* item) noexcept {
     detail::tsan_acquire(item);  // pairs with tsan_release in put_bulk

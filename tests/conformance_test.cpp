@@ -325,13 +325,15 @@ TEST_P(Conformance, ShutdownWhileProducersArePutting) {
     constexpr int producers = 3;
     constexpr std::size_t per_producer = 20000;
     std::vector<TrackedResult> items(producers * per_producer);
-    auto callback = make_callback(
-        [](IMFAsyncResult* result) { static_cast<TrackedResult*>(result)->dispatches.fetch_add(1); });
+    auto callback = make_callback([](IMFAsyncResult* result) {
+        static_cast<TrackedResult*>(result)->dispatches.fetch_add(1);
+    });
     for (TrackedResult& item : items) {
         item.pCallback = callback.get();
     }
     auto engine = make();
-    std::vector<std::vector<HRESULT>> outcomes(producers, std::vector<HRESULT>(per_producer, E_FAIL));
+    std::vector<std::vector<HRESULT>> outcomes(producers,
+                                               std::vector<HRESULT>(per_producer, E_FAIL));
     std::atomic<std::size_t> started{0};
     std::vector<std::thread> threads;
     for (int p = 0; p < producers; ++p) {
@@ -492,7 +494,8 @@ TEST_P(Conformance, ZeroWorkersMeansOnePerHardwareThread) {
     EXPECT_EQ(engine->name(), GetParam());
 }
 
-// ---- Stress: exactly-once under many producers, workers and put shapes ---------------------------
+// ---- Stress: exactly-once under many producers, workers and put shapes
+// ---------------------------
 
 std::size_t stress_items() {
     if (const char* value = std::getenv("WQ_STRESS_ITEMS")) {
@@ -508,8 +511,8 @@ struct StressShape {
 };
 
 void run_stress(const std::string& backend, const StressShape& shape, std::size_t total) {
-    SCOPED_TRACE("producers=" + std::to_string(shape.producers) +
-                 " workers=" + std::to_string(shape.workers) + " batch=" + std::to_string(shape.batch));
+    SCOPED_TRACE("producers=" + std::to_string(shape.producers) + " workers=" +
+                 std::to_string(shape.workers) + " batch=" + std::to_string(shape.batch));
     const std::size_t per_producer = total / static_cast<std::size_t>(shape.producers);
     const std::size_t count = per_producer * static_cast<std::size_t>(shape.producers);
     std::vector<TrackedResult> items(count);
@@ -556,7 +559,9 @@ void run_stress(const std::string& backend, const StressShape& shape, std::size_
     EXPECT_EQ(checksum.load(), expected);
     std::size_t wrong = 0;
     for (const TrackedResult& item : items) {
-        wrong += (item.dispatches.load() != 1 || item.refs() != 1 || item.over_released.load()) ? 1U : 0U;
+        wrong += (item.dispatches.load() != 1 || item.refs() != 1 || item.over_released.load())
+                     ? 1U
+                     : 0U;
     }
     EXPECT_EQ(wrong, 0U) << "items not dispatched exactly once or not released exactly once";
     const EngineCounters counters = engine->counters();
@@ -577,7 +582,9 @@ TEST_P(Conformance, StressExactlyOnceAcrossShapes) {
     }
 }
 
-std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+std::string backend_name(const ::testing::TestParamInfo<std::string>& info) {
+    return info.param;
+}
 
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::ValuesIn(available_backends()),
                          backend_name);

@@ -1,5 +1,5 @@
-// Test helpers: a result type that tracks every reference, and bounded waits (liveness checks with a
-// generous deadline — never timing assertions).
+// Test helpers: a result type that tracks every reference, and bounded waits (liveness checks with
+// a generous deadline — never timing assertions).
 #pragma once
 
 #include "wq/async_result.hpp"

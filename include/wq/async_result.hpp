@@ -122,7 +122,8 @@ public:
     IUnknown* GetStateNoAddRef() override { return state_; }
 
 private:
-    AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object, HANDLE event) noexcept
+    AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object,
+                HANDLE event) noexcept
         : state_(state), object_(object) {
         pCallback = callback;
         hEvent = event;

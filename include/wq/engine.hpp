@@ -11,7 +11,8 @@
 //   - Callbacks may put more items (re-entrancy). A callback that throws does not kill its worker:
 //     the failure is counted (counters().callback_failures) and reported to
 //     Options::on_callback_failure. The HRESULT that Invoke returns is ignored, as MF ignores it.
-//   - shutdown(): from then on put returns MF_E_SHUTDOWN (also from callbacks). It returns once every
+//   - shutdown(): from then on put returns MF_E_SHUTDOWN (also from callbacks). It returns once
+//   every
 //     accepted item has been dispatched — drained, not cancelled — and the workers have stopped.
 //     Idempotent and thread-safe; the destructor calls it. From a callback of the same engine it
 //     returns E_ILLEGAL_METHOD_CALL and does nothing (a worker cannot wait for itself).

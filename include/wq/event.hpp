@@ -37,7 +37,8 @@ HANDLE create_event(EventReset reset, bool initially_signalled) noexcept;
 bool set_event(HANDLE event) noexcept;
 /// Resets a signalled event. Returns false only for an invalid handle or a failed system call.
 bool reset_event(HANDLE event) noexcept;
-/// Waits up to `timeout` (infinite_wait: forever). An auto-reset event is reset by a successful wait.
+/// Waits up to `timeout` (infinite_wait: forever). An auto-reset event is reset by a successful
+/// wait.
 WaitStatus wait_event(HANDLE event, std::chrono::milliseconds timeout) noexcept;
 /// Destroys the event. Returns false for an invalid handle.
 bool close_event(HANDLE event) noexcept;

@@ -2,9 +2,9 @@
 // a bounded time, then park on a futex.
 //
 // Put path: enter the put gate (one locked add on a per-thread-slot line), enqueue (moodycamel's
-// per-producer sub-queue), one seq_cst fence, one load of the shared idle-state word, leave the gate
-// (a second locked add). A wake-up system call happens only when no worker is spinning and one is
-// parked — never while the engine is saturated.
+// per-producer sub-queue), one seq_cst fence, one load of the shared idle-state word, leave the
+// gate (a second locked add). A wake-up system call happens only when no worker is spinning and one
+// is parked — never while the engine is saturated.
 //
 // Idle path: a worker that finds the queue empty spins (at most max_spinning_workers at once) for
 // spin_before_park, then parks. Parking re-checks the queue after announcing itself, so a put that
@@ -70,8 +70,8 @@ private:
     moodycamel::ConcurrentQueue<MFASYNCRESULT*> queue_;
     detail::PutGate gate_;
     alignas(cache_line_size) std::atomic<std::uint64_t> idle_{0};
-    // Parked workers sleep on epoch_; every wake-up and the stop bump it first, so a worker that read
-    // the old value before parking cannot sleep through the change.
+    // Parked workers sleep on epoch_; every wake-up and the stop bump it first, so a worker that
+    // read the old value before parking cannot sleep through the change.
     alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
     std::atomic<bool> stopping_{false};
     alignas(cache_line_size) detail::StatsArray stats_;

@@ -31,7 +31,8 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
-#include <windows.h>
+#include <windows.h>  // first: the MF headers below depend on it
+
 #include <mfapi.h>
 #include <mferror.h>
 #include <mfobjects.h>
@@ -58,7 +59,9 @@ template <class Interface>
 inline const GUID& iid_of() noexcept {
     return __uuidof(Interface);
 }
-inline bool same_guid(const GUID& a, const GUID& b) noexcept { return IsEqualGUID(a, b) != 0; }
+inline bool same_guid(const GUID& a, const GUID& b) noexcept {
+    return IsEqualGUID(a, b) != 0;
+}
 }  // namespace detail
 
 #else  // portable definitions, layout-identical to the SDK's on x86-64 and AArch64
@@ -184,8 +187,12 @@ inline bool same_guid(const GUID& a, const GUID& b) noexcept {
 
 #endif  // WQ_OS_WINDOWS
 
-constexpr bool succeeded(HRESULT hr) noexcept { return hr >= 0; }
-constexpr bool failed(HRESULT hr) noexcept { return hr < 0; }
+constexpr bool succeeded(HRESULT hr) noexcept {
+    return hr >= 0;
+}
+constexpr bool failed(HRESULT hr) noexcept {
+    return hr < 0;
+}
 
 /// The item's layout on 64-bit targets, as documented above. The engine relies on it (a completion
 /// port recovers the item from &overlapped), and the Windows build proves the SDK agrees.

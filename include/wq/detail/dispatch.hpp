@@ -21,8 +21,12 @@ namespace wq::detail {
 #if WQ_TSAN
 /// Tells ThreadSanitizer about a happens-before edge that an uninstrumented library (oneTBB's
 /// task queue) provides: release on the producer before the hand-off, acquire on the worker after.
-inline void tsan_release(void* address) noexcept { __tsan_release(address); }
-inline void tsan_acquire(void* address) noexcept { __tsan_acquire(address); }
+inline void tsan_release(void* address) noexcept {
+    __tsan_release(address);
+}
+inline void tsan_acquire(void* address) noexcept {
+    __tsan_acquire(address);
+}
 #else
 inline void tsan_release(void* /*address*/) noexcept {}
 inline void tsan_acquire(void* /*address*/) noexcept {}

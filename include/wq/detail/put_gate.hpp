@@ -23,7 +23,8 @@ public:
     static constexpr unsigned slot_count = 16;
 
     struct alignas(cache_line_size) Slot {
-        // Low 16 bits: puts between enter and leave; high 48 bits: items accepted through this slot.
+        // Low 16 bits: puts between enter and leave; high 48 bits: items accepted through this
+        // slot.
         std::atomic<std::uint64_t> word{0};
     };
 
