@@ -41,7 +41,7 @@ Options with_workers(unsigned workers) {
 
 class BenchItem final : public MFASYNCRESULT {
 public:
-    HRESULT QueryInterface(REFIID, void** out) override {
+    HRESULT QueryInterface(REFIID /*riid*/, void** out) override {
         *out = nullptr;
         return E_NOINTERFACE;
     }
@@ -70,13 +70,13 @@ template <class F>
 class StaticCallback final : public IMFAsyncCallback {
 public:
     explicit StaticCallback(F function) : function_(std::move(function)) {}
-    HRESULT QueryInterface(REFIID, void** out) override {
+    HRESULT QueryInterface(REFIID /*riid*/, void** out) override {
         *out = nullptr;
         return E_NOINTERFACE;
     }
     ULONG AddRef() override { return 2; }
     ULONG Release() override { return 1; }
-    HRESULT GetParameters(DWORD*, DWORD*) override { return E_NOTIMPL; }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
     HRESULT Invoke(IMFAsyncResult* result) override {
         function_(static_cast<BenchItem*>(result));
         return S_OK;

@@ -109,7 +109,8 @@ WaitStatus wait_event(HANDLE event, std::chrono::milliseconds timeout) noexcept 
     }
     const EventObject& object = *object_of(event);
     const bool forever = timeout.count() < 0;
-    const auto deadline = std::chrono::steady_clock::now() + (forever ? timeout.zero() : timeout);
+    const auto deadline =
+        std::chrono::steady_clock::now() + (forever ? std::chrono::milliseconds::zero() : timeout);
     for (;;) {
         if (object.reset == EventReset::automatic && consume(object.fd)) {
             return WaitStatus::signalled;

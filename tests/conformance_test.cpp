@@ -212,7 +212,7 @@ TEST_P(Conformance, CallbacksMayPutMoreItems) {
     }
     auto engine = make();
     engine_ptr = engine.get();
-    ASSERT_EQ(engine->put(&items[0]), S_OK);
+    ASSERT_EQ(engine->put(items.data()), S_OK);
     EXPECT_EQ(done.wait(60s), WaitStatus::signalled);
     ASSERT_EQ(engine->shutdown(), S_OK);
     EXPECT_EQ(put_failures.load(), 0);
@@ -336,6 +336,7 @@ TEST_P(Conformance, ShutdownWhileProducersArePutting) {
                                                std::vector<HRESULT>(per_producer, E_FAIL));
     std::atomic<std::size_t> started{0};
     std::vector<std::thread> threads;
+    threads.reserve(producers);
     for (int p = 0; p < producers; ++p) {
         threads.emplace_back([&, p] {
             for (std::size_t i = 0; i < per_producer; ++i) {
@@ -395,10 +396,11 @@ TEST_P(Conformance, ConcurrentShutdownCallsAllReturnAfterTheDrain) {
     }
     std::vector<std::thread> closers;
     std::vector<int> seen(4, -1);
-    for (std::size_t i = 0; i < seen.size(); ++i) {
-        closers.emplace_back([&, i] {
+    closers.reserve(seen.size());
+    for (int& slot : seen) {
+        closers.emplace_back([&engine, &dispatched, &slot] {
             EXPECT_EQ(engine->shutdown(), S_OK);
-            seen[i] = dispatched.load();
+            slot = dispatched.load();
         });
     }
     for (std::thread& closer : closers) {
@@ -533,6 +535,7 @@ void run_stress(const std::string& backend, const StressShape& shape, std::size_
     auto engine = make_engine(backend, options);
     std::atomic<int> failures{0};
     std::vector<std::thread> producers;
+    producers.reserve(static_cast<std::size_t>(shape.producers));
     for (int p = 0; p < shape.producers; ++p) {
         producers.emplace_back([&, p] {
             const std::size_t begin = static_cast<std::size_t>(p) * per_producer;

@@ -67,6 +67,7 @@ TEST(Event, AutoResetWakesExactlyOneOfManyWaitersPerSignal) {
     constexpr int waiters = 4;
     std::atomic<int> released{0};
     std::vector<std::thread> threads;
+    threads.reserve(waiters);
     for (int i = 0; i < waiters; ++i) {
         threads.emplace_back([&] {
             if (event.wait(60s) == WaitStatus::signalled) {

@@ -50,7 +50,7 @@ TEST(Item, HresultValuesAreMediaFoundations) {
 
 class CountedUnknown final : public IUnknown {
 public:
-    HRESULT QueryInterface(REFIID, void** out) override {
+    HRESULT QueryInterface(REFIID /*riid*/, void** out) override {
         *out = nullptr;
         return E_NOINTERFACE;
     }

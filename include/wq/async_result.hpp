@@ -50,7 +50,7 @@ public:
     }
     ~ComPtr() { reset(); }
 
-    T* get() const noexcept { return pointer_; }
+    [[nodiscard]] T* get() const noexcept { return pointer_; }
     T* operator->() const noexcept { return pointer_; }
     T& operator*() const noexcept { return *pointer_; }
     explicit operator bool() const noexcept { return pointer_ != nullptr; }

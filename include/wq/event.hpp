@@ -71,7 +71,7 @@ public:
     }
     ~Event() { reset_handle(); }
 
-    HANDLE handle() const noexcept { return handle_; }
+    [[nodiscard]] HANDLE handle() const noexcept { return handle_; }
     bool set() noexcept { return set_event(handle_); }
     bool reset() noexcept { return reset_event(handle_); }
     WaitStatus wait(std::chrono::milliseconds timeout = infinite_wait) noexcept {

@@ -142,14 +142,16 @@ protected:
 /// custom async results: callers zero `overlapped` and `dwBytesTransferred`, set `pCallback` (or
 /// `hEvent` when there is no callback), and the engine does the rest.
 struct MFASYNCRESULT : IMFAsyncResult {
-    OVERLAPPED overlapped;
-    IMFAsyncCallback* pCallback;
-    HRESULT hrStatusResult;
-    DWORD dwBytesTransferred;
-    HANDLE hEvent;
+    OVERLAPPED overlapped{};
+    IMFAsyncCallback* pCallback = nullptr;
+    HRESULT hrStatusResult = 0;
+    DWORD dwBytesTransferred = 0;
+    HANDLE hEvent = nullptr;
 
 protected:
-    MFASYNCRESULT() : overlapped{}, pCallback{}, hrStatusResult{}, dwBytesTransferred{}, hEvent{} {}
+    MFASYNCRESULT() = default;
+    MFASYNCRESULT(const MFASYNCRESULT&) = default;
+    MFASYNCRESULT& operator=(const MFASYNCRESULT&) = default;
     ~MFASYNCRESULT() = default;
 };
 
