@@ -51,8 +51,12 @@ using ::IMFAsyncResult;
 using ::IUnknown;
 using ::MFASYNCRESULT;
 using ::OVERLAPPED;
-using ::REFIID;
 using ::ULONG;
+// REFIID is a macro in the SDK; it needs no declaration here.
+
+#ifndef E_ILLEGAL_METHOD_CALL  // newer SDKs define it; mingw-w64's winerror.h does not
+inline constexpr HRESULT E_ILLEGAL_METHOD_CALL = static_cast<HRESULT>(0x8000000EL);
+#endif
 
 namespace detail {
 template <class Interface>
