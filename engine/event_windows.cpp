@@ -24,8 +24,9 @@ WaitStatus wait_event(HANDLE event, std::chrono::milliseconds timeout) noexcept 
         return WaitStatus::failed;
     }
     const DWORD wait_ms =
-        timeout.count() < 0 ? INFINITE
-                            : static_cast<DWORD>(std::min<long long>(timeout.count(), INFINITE - 1));
+        timeout.count() < 0
+            ? INFINITE
+            : static_cast<DWORD>(std::min<long long>(timeout.count(), INFINITE - 1));
     switch (WaitForSingleObject(event, wait_ms)) {
         case WAIT_OBJECT_0:
             return WaitStatus::signalled;
