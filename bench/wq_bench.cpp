@@ -39,25 +39,10 @@ Options with_workers(unsigned workers) {
 
 // ---- The benchmark item: a real reference-counted result (the AddRef/Release cost is real) ------
 
-class BenchItem final : public MFASYNCRESULT {
+class BenchItem final : public EmbeddedResult {
 public:
-    HRESULT QueryInterface(REFIID /*riid*/, void** out) override {
-        *out = nullptr;
-        return E_NOINTERFACE;
-    }
     ULONG AddRef() override { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
     ULONG Release() override { return refs_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
-    HRESULT GetState(IUnknown** state) override {
-        *state = nullptr;
-        return E_POINTER;
-    }
-    HRESULT GetStatus() override { return hrStatusResult; }
-    HRESULT SetStatus(HRESULT status) override {
-        hrStatusResult = status;
-        return S_OK;
-    }
-    HRESULT GetObject(IUnknown** object) override { return GetState(object); }
-    IUnknown* GetStateNoAddRef() override { return nullptr; }
 
     std::uint64_t id = 0;
 

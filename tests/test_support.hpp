@@ -15,26 +15,13 @@ namespace wq::test {
 /// An MFASYNCRESULT owned by the test (not heap-managed by its count) that records AddRef/Release
 /// and how often it was dispatched. refs() == 1 means only the owner holds it: the engine released
 /// every reference it took. Release below 1 is recorded as an over-release.
-class TrackedResult final : public MFASYNCRESULT {
+class TrackedResult final : public EmbeddedResult {
 public:
     TrackedResult() = default;
     TrackedResult(const TrackedResult&) = delete;
     TrackedResult& operator=(const TrackedResult&) = delete;
     ~TrackedResult() = default;
 
-    HRESULT QueryInterface(REFIID riid, void** out) override {
-        if (out == nullptr) {
-            return E_POINTER;
-        }
-        if (detail::same_guid(riid, detail::iid_of<IUnknown>()) ||
-            detail::same_guid(riid, detail::iid_of<IMFAsyncResult>())) {
-            *out = static_cast<IMFAsyncResult*>(this);
-            AddRef();
-            return S_OK;
-        }
-        *out = nullptr;
-        return E_NOINTERFACE;
-    }
     ULONG AddRef() override {
         adds.fetch_add(1, std::memory_order_relaxed);
         return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -47,20 +34,6 @@ public:
         }
         return left;
     }
-    HRESULT GetState(IUnknown** state) override {
-        if (state == nullptr) {
-            return E_POINTER;
-        }
-        *state = nullptr;
-        return E_POINTER;
-    }
-    HRESULT GetStatus() override { return hrStatusResult; }
-    HRESULT SetStatus(HRESULT status) override {
-        hrStatusResult = status;
-        return S_OK;
-    }
-    HRESULT GetObject(IUnknown** object) override { return GetState(object); }
-    IUnknown* GetStateNoAddRef() override { return nullptr; }
 
     [[nodiscard]] ULONG refs() const noexcept { return refs_.load(std::memory_order_acquire); }
 

@@ -67,6 +67,22 @@ private:
 };
 
 namespace detail {
+/// QueryInterface for an object implementing IUnknown and `Interface`: the one answer every COM
+/// object here gives (AddRef on success, E_NOINTERFACE otherwise).
+template <class Interface>
+HRESULT query_interface(Interface* self, REFIID riid, void** out) noexcept {
+    if (out == nullptr) {
+        return E_POINTER;
+    }
+    if (same_guid(riid, iid_of<IUnknown>()) || same_guid(riid, iid_of<Interface>())) {
+        *out = self;
+        self->AddRef();
+        return S_OK;
+    }
+    *out = nullptr;
+    return E_NOINTERFACE;
+}
+
 /// Atomic reference count shared by the ready-made objects below. Starts at 1 (the creator's).
 class RefCount {
 public:
@@ -80,6 +96,38 @@ private:
 };
 }  // namespace detail
 
+/// An MFASYNCRESULT for items whose lifetime the owner manages (embedded in a larger object, kept
+/// in an array, pooled): no state and no object, status kept in hrStatusResult. The derived class
+/// supplies AddRef/Release — atomically, since the engine calls them from producer and worker.
+class EmbeddedResult : public MFASYNCRESULT {
+public:
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return detail::query_interface<IMFAsyncResult>(this, riid, out);
+    }
+    HRESULT GetState(IUnknown** state) override { return no_unknown(state); }
+    HRESULT GetStatus() override { return hrStatusResult; }
+    HRESULT SetStatus(HRESULT status) override {
+        hrStatusResult = status;
+        return S_OK;
+    }
+    HRESULT GetObject(IUnknown** object) override { return no_unknown(object); }
+    IUnknown* GetStateNoAddRef() override { return nullptr; }
+
+protected:
+    EmbeddedResult() = default;
+    EmbeddedResult(const EmbeddedResult&) = default;
+    EmbeddedResult& operator=(const EmbeddedResult&) = default;
+    ~EmbeddedResult() = default;
+
+private:
+    static HRESULT no_unknown(IUnknown** out) noexcept {
+        if (out != nullptr) {
+            *out = nullptr;
+        }
+        return E_POINTER;  // MF: "no state/object was set"
+    }
+};
+
 /// The ready-made MFASYNCRESULT: holds references to its callback, state and object, like MF's
 /// MFCreateAsyncResult. Allocates once at create(); never blocks.
 class AsyncResult final : public MFASYNCRESULT {
@@ -92,17 +140,7 @@ public:
     }
 
     HRESULT QueryInterface(REFIID riid, void** out) override {
-        if (out == nullptr) {
-            return E_POINTER;
-        }
-        if (detail::same_guid(riid, detail::iid_of<IUnknown>()) ||
-            detail::same_guid(riid, detail::iid_of<IMFAsyncResult>())) {
-            *out = static_cast<IMFAsyncResult*>(this);
-            AddRef();
-            return S_OK;
-        }
-        *out = nullptr;
-        return E_NOINTERFACE;
+        return detail::query_interface<IMFAsyncResult>(this, riid, out);
     }
     ULONG AddRef() override { return refs_.add(); }
     ULONG Release() override {
@@ -165,17 +203,7 @@ public:
     explicit FunctionCallback(F function) : function_(std::move(function)) {}
 
     HRESULT QueryInterface(REFIID riid, void** out) override {
-        if (out == nullptr) {
-            return E_POINTER;
-        }
-        if (detail::same_guid(riid, detail::iid_of<IUnknown>()) ||
-            detail::same_guid(riid, detail::iid_of<IMFAsyncCallback>())) {
-            *out = static_cast<IMFAsyncCallback*>(this);
-            AddRef();
-            return S_OK;
-        }
-        *out = nullptr;
-        return E_NOINTERFACE;
+        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
     }
     ULONG AddRef() override { return refs_.add(); }
     ULONG Release() override {
