@@ -83,6 +83,16 @@ HRESULT query_interface(Interface* self, REFIID riid, void** out) noexcept {
     return E_NOINTERFACE;
 }
 
+/// Zeroes the item's fields, as MF requires of callers. Needed on Windows, where the SDK's
+/// MFASYNCRESULT has no initialisers; a no-op in effect elsewhere.
+inline void zero_item_fields(MFASYNCRESULT& item) noexcept {
+    item.overlapped = {};
+    item.pCallback = nullptr;
+    item.hrStatusResult = S_OK;
+    item.dwBytesTransferred = 0;
+    item.hEvent = nullptr;
+}
+
 /// Atomic reference count shared by the ready-made objects below. Starts at 1 (the creator's).
 class RefCount {
 public:
@@ -114,7 +124,7 @@ public:
     IUnknown* GetStateNoAddRef() override { return nullptr; }
 
 protected:
-    EmbeddedResult() = default;
+    EmbeddedResult() noexcept { detail::zero_item_fields(*this); }
     EmbeddedResult(const EmbeddedResult&) = default;
     EmbeddedResult& operator=(const EmbeddedResult&) = default;
     ~EmbeddedResult() = default;
@@ -163,6 +173,7 @@ private:
     AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object,
                 HANDLE event) noexcept
         : state_(state), object_(object) {
+        detail::zero_item_fields(*this);
         pCallback = callback;
         hEvent = event;
         for (IUnknown* held : {static_cast<IUnknown*>(callback), state, object}) {

@@ -11,16 +11,27 @@ WQ_PACKAGES=(
   libtbb-dev libconcurrentqueue-dev
 )
 
+# The Windows cross build and its tests under Wine.
+WQ_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 googletest)
+
 wq_say() { printf '==> %s\n' "$*" >&2; }
 wq_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# True when every package given is installed.
+wq_have_packages() {
+  local package
+  for package in "$@"; do
+    [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true) == "install ok installed" ]] ||
+      return 1
+  done
+}
 
 # Installs the packages of WQ_PACKAGES (plus any given) that are not installed yet. A re-run with
 # everything present costs one dpkg-query.
 wq_ensure_packages() {
-  local wanted=("${WQ_PACKAGES[@]}" "$@") missing=() package status
+  local wanted=("${WQ_PACKAGES[@]}" "$@") missing=() package
   for package in "${wanted[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-    [[ $status == "install ok installed" ]] || missing+=("$package")
+    wq_have_packages "$package" || missing+=("$package")
   done
   ((${#missing[@]} == 0)) && return 0
   command -v apt-get >/dev/null || wq_die "missing packages (${missing[*]}) and no apt-get: install them by hand"
