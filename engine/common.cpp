@@ -61,6 +61,13 @@ Options resolve_options(std::string_view backend, const Options& options) {
     if (resolved.max_spinning_workers == 0) {
         resolved.max_spinning_workers = std::max(1U, std::min(resolved.workers, hardware / 2));
     }
+    if (resolved.concurrency > max_workers) {
+        reject(backend, "concurrency", std::to_string(resolved.concurrency),
+               "use 1.." + std::to_string(max_workers) + ", or 0 for one per hardware thread");
+    }
+    if (resolved.concurrency == 0) {
+        resolved.concurrency = hardware;
+    }
     if (resolved.dequeue_batch == 0 || resolved.dequeue_batch > max_dequeue_batch) {
         reject(backend, "dequeue_batch", std::to_string(resolved.dequeue_batch),
                "use 1.." + std::to_string(max_dequeue_batch));

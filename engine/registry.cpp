@@ -7,6 +7,9 @@
 #if WQ_HAVE_TBB
 #include "wq/tbb_engine.hpp"
 #endif
+#if WQ_HAVE_IOCP
+#include "wq/iocp_engine.hpp"
+#endif
 
 #include <stdexcept>
 
@@ -35,6 +38,10 @@ constexpr Backend backends[] = {
      &always_available, &make<MutexEngine>},
     {MpmcEngine::backend_name, "moodycamel::ConcurrentQueue, workers spin then park",
      &always_available, &make<MpmcEngine>},
+#if WQ_HAVE_IOCP
+    {IocpEngine::backend_name, "completion port: native IOCP", &always_available,
+     &make<IocpEngine>},
+#endif
 #if WQ_HAVE_TBB
     {TbbEngine::backend_name, "oneTBB task_arena::enqueue", &always_available, &make<TbbEngine>},
 #endif

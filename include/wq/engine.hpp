@@ -58,7 +58,10 @@ struct Options {
     /// mpmc: at most this many idle workers spin at once; the rest park straight away. 0 means
     /// max(1, min(workers, hardware threads / 2)), so spinners never crowd out producers.
     unsigned max_spinning_workers = 0;
-    /// mpmc: most items a worker takes from the queue in one dequeue (1..4096). A worker takes its
+    /// iocp: how many workers the completion port lets run callbacks at once (the port's
+    /// NumberOfConcurrentThreads); 0 means one per hardware thread. At most 1024.
+    unsigned concurrency = 0;
+    /// mpmc, iocp: most items a worker takes in one dequeue (1..4096). An mpmc worker takes its
     /// fair share (queue depth / workers) up to this, so a shallow queue is never hoarded.
     unsigned dequeue_batch = 32;
     /// Called on the worker thread after a callback throws. Must not throw (an exception from it is

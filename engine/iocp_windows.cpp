@@ -1,0 +1,151 @@
+// The `iocp` back-end on Windows: a native I/O completion port.
+#include "wq/iocp_engine.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace wq {
+
+struct IocpEngine::Port {
+    HANDLE handle = nullptr;
+};
+
+namespace {
+// A packet with no OVERLAPPED tells one worker to leave (posted only after the put gate closed, so
+// FIFO order puts every accepted item ahead of it).
+constexpr ULONG_PTR stop_key = ~ULONG_PTR{0};
+
+// The item's status travels as the completion key (a posted packet has no status field of its own).
+ULONG_PTR status_key(HRESULT status) noexcept {
+    return static_cast<ULONG_PTR>(static_cast<std::uint32_t>(status));
+}
+HRESULT status_from_key(ULONG_PTR key) noexcept {
+    return static_cast<HRESULT>(static_cast<std::uint32_t>(key));
+}
+}  // namespace
+
+IocpEngine::IocpEngine(const Options& options)
+    : options_(detail::resolve_options(backend_name, options)),
+      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot),
+      port_(std::make_unique<Port>()) {
+    port_->handle = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, options_.concurrency);
+    if (port_->handle == nullptr) {
+        throw std::runtime_error("wq: back-end 'iocp': CreateIoCompletionPort failed, error " +
+                                 std::to_string(GetLastError()));
+    }
+    workers_.reserve(options_.workers);
+    for (unsigned i = 0; i < options_.workers; ++i) {
+        workers_.emplace_back([this, i] { worker_main(i); });
+    }
+}
+
+IocpEngine::~IocpEngine() {
+    shutdown();
+}
+
+HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
+    item->AddRef();  // before the packet is visible: a worker may Release it at once
+    if (PostQueuedCompletionStatus(port_->handle, item->dwBytesTransferred,
+                                   status_key(item->hrStatusResult), &item->overlapped) == FALSE) {
+        const DWORD error = GetLastError();
+        item->Release();
+        return HRESULT_FROM_WIN32(error);
+    }
+    return S_OK;
+}
+
+HRESULT IocpEngine::put(MFASYNCRESULT* item) noexcept {
+    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
+}
+
+HRESULT IocpEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
+        return hr;
+    }
+    detail::PutGate::Slot* slot = gate_.try_enter();
+    if (slot == nullptr) {
+        return MF_E_SHUTDOWN;
+    }
+    // A port has no bulk post. Only a failing system call (out of kernel memory) can stop the loop
+    // part-way; the packets already posted are then accepted and counted.
+    std::size_t posted = 0;
+    HRESULT hr = S_OK;
+    for (MFASYNCRESULT* item : items) {
+        hr = post(item);
+        if (failed(hr)) {
+            break;
+        }
+        ++posted;
+    }
+    detail::PutGate::leave(slot, posted);
+    return hr;
+}
+
+void IocpEngine::worker_main(unsigned index) noexcept {
+    detail::name_this_thread(backend_name, index);
+    const detail::WorkerScope scope(this);
+    detail::WorkerStats& stats = stats_[index];
+    std::vector<OVERLAPPED_ENTRY> entries(options_.dequeue_batch);
+    const auto capacity = static_cast<ULONG>(entries.size());
+    for (;;) {
+        ULONG taken = 0;
+        // Poll first, so that blocking in the kernel can be counted as a park.
+        if (GetQueuedCompletionStatusEx(port_->handle, entries.data(), capacity, &taken, 0,
+                                        FALSE) == FALSE) {
+            stats.bump(stats.parks);
+            if (GetQueuedCompletionStatusEx(port_->handle, entries.data(), capacity, &taken,
+                                            INFINITE, FALSE) == FALSE) {
+                continue;  // nothing dequeued (an alerted wait); wait again
+            }
+            stats.bump(stats.wakeups);
+        }
+        unsigned stops = 0;
+        for (ULONG i = 0; i < taken; ++i) {
+            const OVERLAPPED_ENTRY& entry = entries[i];
+            if (entry.lpOverlapped == nullptr) {
+                ++stops;
+                continue;
+            }
+            MFASYNCRESULT* item = item_from_overlapped(entry.lpOverlapped);
+            item->dwBytesTransferred = entry.dwNumberOfBytesTransferred;
+            item->hrStatusResult = status_from_key(entry.lpCompletionKey);
+            detail::dispatch(item, stats, options_);
+        }
+        if (stops != 0) {
+            // One stop per worker: hand back any extra this batch took for the others.
+            for (unsigned extra = 1; extra < stops; ++extra) {
+                PostQueuedCompletionStatus(port_->handle, 0, stop_key, nullptr);
+            }
+            return;
+        }
+    }
+}
+
+HRESULT IocpEngine::shutdown() noexcept {
+    if (detail::current_worker_engine() == this) {
+        return E_ILLEGAL_METHOD_CALL;
+    }
+    const std::lock_guard serial(shutdown_mutex_);
+    if (port_->handle == nullptr) {
+        return S_OK;
+    }
+    gate_.close();  // every accepted packet is now in the port, ahead of the stops below
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        PostQueuedCompletionStatus(port_->handle, 0, stop_key, nullptr);
+    }
+    for (std::thread& worker : workers_) {
+        worker.join();
+    }
+    CloseHandle(port_->handle);
+    port_->handle = nullptr;
+    return S_OK;
+}
+
+EngineCounters IocpEngine::counters() const noexcept {
+    EngineCounters counters;
+    counters.put = gate_.accepted();
+    stats_.sum_into(counters);
+    return counters;
+}
+
+}  // namespace wq
