@@ -9,6 +9,9 @@
 #include "wq/engine.hpp"
 #include "wq/mpmc_engine.hpp"
 #include "wq/mutex_engine.hpp"
+#if WQ_HAVE_IOCP
+#include "wq/iocp_engine.hpp"
+#endif
 #if WQ_HAVE_TBB
 #include "wq/tbb_engine.hpp"
 #endif
@@ -315,6 +318,11 @@ int main(int argc, char** argv) {
     }());
     register_backend<wq::MutexEngine>();
     register_backend<wq::MpmcEngine>();
+#if WQ_HAVE_IOCP
+    if (wq::IocpEngine::unavailable_reason().empty()) {
+        register_backend<wq::IocpEngine>();
+    }
+#endif
 #if WQ_HAVE_TBB
     register_backend<wq::TbbEngine>();
 #endif

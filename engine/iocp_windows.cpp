@@ -8,6 +8,7 @@ namespace wq {
 
 struct IocpEngine::Port {
     HANDLE handle = nullptr;
+    std::atomic<std::uint64_t> dequeues{0};
 };
 
 namespace {
@@ -99,6 +100,7 @@ void IocpEngine::worker_main(unsigned index) noexcept {
             }
             stats.bump(stats.wakeups);
         }
+        port_->dequeues.fetch_add(1, std::memory_order_relaxed);
         unsigned stops = 0;
         for (ULONG i = 0; i < taken; ++i) {
             const OVERLAPPED_ENTRY& entry = entries[i];
@@ -139,6 +141,14 @@ HRESULT IocpEngine::shutdown() noexcept {
     CloseHandle(port_->handle);
     port_->handle = nullptr;
     return S_OK;
+}
+
+std::string IocpEngine::unavailable_reason() {
+    return {};  // completion ports exist on every supported Windows
+}
+
+std::uint64_t IocpEngine::dequeues() const noexcept {
+    return port_->dequeues.load(std::memory_order_relaxed);
 }
 
 EngineCounters IocpEngine::counters() const noexcept {

@@ -39,8 +39,10 @@ constexpr Backend backends[] = {
     {MpmcEngine::backend_name, "moodycamel::ConcurrentQueue, workers spin then park",
      &always_available, &make<MpmcEngine>},
 #if WQ_HAVE_IOCP
-    {IocpEngine::backend_name, "completion port: native IOCP", &always_available,
-     &make<IocpEngine>},
+    {IocpEngine::backend_name,
+     WQ_OS_WINDOWS ? "completion port: native IOCP"
+                   : "completion port: io_uring with IOCP semantics",
+     &IocpEngine::unavailable_reason, &make<IocpEngine>},
 #endif
 #if WQ_HAVE_TBB
     {TbbEngine::backend_name, "oneTBB task_arena::enqueue", &always_available, &make<TbbEngine>},

@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <thread>
 
+#if WQ_OS_WINDOWS
+#include <windows.h>
+#endif
+
 namespace wq::test {
 
 /// An MFASYNCRESULT owned by the test (not heap-managed by its count) that records AddRef/Release
@@ -46,6 +50,16 @@ public:
 private:
     std::atomic<ULONG> refs_{1};
 };
+
+/// True when a Windows build runs under Wine (its ntdll exports wine_get_version).
+inline bool running_under_wine() {
+#if WQ_OS_WINDOWS
+    HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+#else
+    return false;
+#endif
+}
 
 /// Polls `condition` until it holds or `limit` passes; returns whether it held. The limit is a
 /// hang guard for a broken engine, far above any expected duration.

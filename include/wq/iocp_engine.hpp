@@ -8,6 +8,13 @@
 // GetQueuedCompletionStatusEx for up to dequeue_batch packets. The kernel keeps IOCP's semantics:
 // packets FIFO, waiting workers released LIFO, at most `concurrency` workers running at once.
 //
+// Linux: the same semantics on io_uring (engine/iocp_linux.cpp): FIFO packet queue and LIFO stack
+// of waiting workers under one lock, each waiting worker blocked on its own ring, a hand-off being
+// an IORING_OP_MSG_RING completion that carries the packet into the chosen worker's ring. One
+// difference: a worker whose callback blocks still counts against `concurrency` (Linux cannot tell
+// the port that a thread blocked). When io_uring is unavailable, unavailable_reason() says why and
+// the constructor throws std::runtime_error with that reason.
+//
 // Thread-safety: all members, any thread. put is one system call and never blocks.
 //
 //   wq::IocpEngine engine({.workers = 4, .concurrency = 2});
@@ -18,8 +25,10 @@
 #include "wq/detail/put_gate.hpp"
 #include "wq/engine.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,6 +49,11 @@ public:
     [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
     /// How many workers the port lets run callbacks at once.
     [[nodiscard]] unsigned concurrency() const noexcept { return options_.concurrency; }
+    /// Dequeues that returned packets (each like one GetQueuedCompletionStatusEx call): with
+    /// batching, fewer than the packets dispatched.
+    [[nodiscard]] std::uint64_t dequeues() const noexcept;
+    /// Empty when the port can be created here, else why not (io_uring disabled, too old, ...).
+    static std::string unavailable_reason();
 
 private:
     struct Port;  // the platform's completion port, defined by iocp_<os>.cpp
@@ -54,5 +68,13 @@ private:
     std::mutex shutdown_mutex_;  // serialises shutdown() callers
     std::vector<std::thread> workers_;
 };
+
+#if WQ_OS_LINUX
+namespace detail {
+/// Test hook: makes every io_uring setup fail with `error` (an errno value; 0 restores the real
+/// behaviour), so the unavailable path can be tested on machines where io_uring works.
+void simulate_io_uring_setup_failure(int error) noexcept;
+}  // namespace detail
+#endif
 
 }  // namespace wq

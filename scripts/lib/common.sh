@@ -8,7 +8,7 @@ WQ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WQ_PACKAGES=(
   cmake ninja-build g++ pkg-config python3
   libgtest-dev libbenchmark-dev
-  libtbb-dev libconcurrentqueue-dev
+  libtbb-dev libconcurrentqueue-dev liburing-dev
 )
 
 # The Windows cross build and its tests under Wine.
