@@ -10,6 +10,9 @@
 #if WQ_HAVE_IOCP
 #include "wq/iocp_engine.hpp"
 #endif
+#if WQ_HAVE_MFPLAT
+#include "wq/mfplat_engine.hpp"
+#endif
 
 #include <stdexcept>
 
@@ -22,6 +25,7 @@ struct Backend {
     /// Empty when the back-end can run on this machine, else why not (checked at each call).
     std::string (*unavailable_reason)();
     std::unique_ptr<Engine> (*make)(const Options&);
+    bool parks_observable = true;
 };
 
 std::string always_available() {
@@ -44,8 +48,13 @@ constexpr Backend backends[] = {
                    : "completion port: io_uring with IOCP semantics",
      &IocpEngine::unavailable_reason, &make<IocpEngine>},
 #endif
+#if WQ_HAVE_MFPLAT
+    {MfplatEngine::backend_name, "Media Foundation platform work queue (MFPutWorkItemEx)",
+     &always_available, &make<MfplatEngine>, /*parks_observable=*/false},
+#endif
 #if WQ_HAVE_TBB
-    {TbbEngine::backend_name, "oneTBB task_arena::enqueue", &always_available, &make<TbbEngine>},
+    {TbbEngine::backend_name, "oneTBB task_arena::enqueue", &always_available, &make<TbbEngine>,
+     /*parks_observable=*/false},
 #endif
 };
 
@@ -66,7 +75,7 @@ std::vector<BackendInfo> backend_catalogue() {
         std::string reason = backend.unavailable_reason();
         const bool available = reason.empty();
         catalogue.push_back(BackendInfo{std::string(backend.name), std::string(backend.description),
-                                        available, std::move(reason)});
+                                        available, std::move(reason), backend.parks_observable});
     }
     return catalogue;
 }

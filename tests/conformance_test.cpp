@@ -80,6 +80,16 @@ TEST_P(Conformance, ItemWithoutCallbackSignalsItsEvent) {
     Event done{EventReset::manual};
     TrackedResult item;
     item.hEvent = done.handle();
+    if (GetParam() == "mfplat") {
+        // MF's difference, kept visible: MFPutWorkItemEx calls the callback's GetParameters when it
+        // queues the item (Wine's MF crashes on a NULL one), so this back-end refuses such items.
+        EXPECT_EQ(engine->put(&item), E_POINTER);
+        EXPECT_EQ(item.adds.load(), 0U);
+        EXPECT_EQ(done.wait(0ms), WaitStatus::timeout);
+        ASSERT_EQ(engine->shutdown(), S_OK);
+        EXPECT_EQ(engine->counters().put, 0U);
+        return;
+    }
     ASSERT_EQ(engine->put(&item), S_OK);
     EXPECT_EQ(done.wait(60s), WaitStatus::signalled);
     ASSERT_EQ(engine->shutdown(), S_OK);
@@ -460,10 +470,13 @@ TEST_P(Conformance, IdleWorkersParkAndStayParked) {
     TrackedResult item;
     item.pCallback = noop.get();
     ASSERT_EQ(engine->put(&item), S_OK);
-    if (GetParam() == "tbb") {
-        ASSERT_EQ(engine->shutdown(), S_OK);
-        GTEST_SKIP() << "oneTBB parks its own threads; parks are not observable (CPU burn of an "
-                        "idle engine is measured by the benchmark suite instead)";
+    for (const BackendInfo& info : backend_catalogue()) {
+        if (info.name == GetParam() && !info.parks_observable) {
+            ASSERT_EQ(engine->shutdown(), S_OK);
+            GTEST_SKIP() << info.name
+                         << " parks threads it owns itself; parks are not observable "
+                            "(an idle engine's CPU burn belongs to the benchmarks)";
+        }
     }
     // Parked and quiet: both workers blocked and the park count no longer moving over 100 ms.
     // (A wake-up still in flight when both first look parked adds one more cycle; an engine that

@@ -102,6 +102,9 @@ struct BackendInfo {
     std::string description;
     bool available = false;
     std::string unavailable_reason;  ///< empty when available
+    /// Whether counters().parks/wakeups are measured (false where a library or the OS owns the
+    /// threads: tbb, mfplat).
+    bool parks_observable = true;
 };
 
 /// Every back-end compiled into this build, available or not, in registry order.

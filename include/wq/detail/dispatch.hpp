@@ -103,9 +103,9 @@ inline HRESULT validate_items(std::span<MFASYNCRESULT* const> items) noexcept {
 /// worker must survive it too).
 void report_failure(const Options& options, MFASYNCRESULT* item, std::exception_ptr error) noexcept;
 
-/// Dispatches one accepted item: Invoke or SetEvent, then the Release that balances put's AddRef.
-/// Never throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
-inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
+/// Runs one item: Invoke its callback, or signal hEvent when it has none. A throwing callback (or
+/// an event that cannot be set) is counted and reported, never propagated.
+inline void invoke(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
     if (IMFAsyncCallback* callback = item->pCallback; callback != nullptr) {
         try {
             callback->Invoke(item);
@@ -117,6 +117,12 @@ inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& opt
         stats.bump(stats.callback_failures);
         report_failure(options, item, nullptr);
     }
+}
+
+/// Dispatches one accepted item: invoke, then the Release that balances put's AddRef. Never
+/// throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
+inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
+    invoke(item, stats, options);
     item->Release();
     stats.bump(stats.dispatched);
 }

@@ -1,0 +1,158 @@
+// The `mfplat` back-end (Windows only): Media Foundation's platform work queue.
+#include "wq/mfplat_engine.hpp"
+
+#include "wq/async_result.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace wq {
+
+/// The callback MF sees while an item is queued: puts the caller's callback back and runs it with
+/// the engine's failure handling and counting.
+class MfplatEngine::Trampoline final : public IMFAsyncCallback {
+public:
+    explicit Trampoline(MfplatEngine& engine) : engine_(engine) {}
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
+    }
+    ULONG AddRef() override { return 2; }  // owned by the engine, which outlives every item
+    ULONG Release() override { return 1; }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+    HRESULT Invoke(IMFAsyncResult* result) override {
+        engine_.run(result);
+        return S_OK;
+    }
+
+private:
+    MfplatEngine& engine_;
+};
+
+namespace {
+std::string hex(HRESULT hr) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08lX", static_cast<unsigned long>(hr));
+    return text;
+}
+}  // namespace
+
+MfplatEngine::MfplatEngine(const Options& options)
+    : options_(detail::resolve_options(backend_name, options)),
+      stats_(1, detail::StatsArray::Writers::shared),
+      trampoline_(std::make_unique<Trampoline>(*this)) {
+    if (const HRESULT hr = MFStartup(MF_VERSION, MFSTARTUP_LITE); failed(hr)) {
+        throw std::runtime_error("wq: back-end 'mfplat': MFStartup failed, " + hex(hr));
+    }
+    if (const HRESULT hr = MFAllocateWorkQueueEx(MF_MULTITHREADED_WORKQUEUE, &queue_); failed(hr)) {
+        MFShutdown();
+        throw std::runtime_error("wq: back-end 'mfplat': MFAllocateWorkQueueEx failed, " + hex(hr));
+    }
+}
+
+MfplatEngine::~MfplatEngine() {
+    shutdown();
+}
+
+void MfplatEngine::run(IMFAsyncResult* result) noexcept {
+    auto* item = static_cast<MFASYNCRESULT*>(result);
+    IMFAsyncCallback* callback = nullptr;
+    {
+        const std::lock_guard lock(callbacks_mutex_);
+        const auto found = callbacks_.find(item);
+        if (found != callbacks_.end()) {
+            callback = found->second;
+            callbacks_.erase(found);
+        }
+    }
+    item->pCallback = callback;  // the caller sees its own callback again
+    const detail::WorkerScope scope(this);
+    detail::WorkerStats& stats = stats_[0];
+    // MF holds the queue's reference and releases it after we return: invoke, no Release here.
+    detail::invoke(item, stats, options_);
+    stats.bump(stats.dispatched);
+}
+
+HRESULT MfplatEngine::post(MFASYNCRESULT* item) noexcept {
+    if (item->pCallback == nullptr) {
+        return E_POINTER;  // MF calls the callback at put time (see the header)
+    }
+    try {
+        const std::lock_guard lock(callbacks_mutex_);
+        callbacks_.emplace(item, item->pCallback);
+    } catch (const std::bad_alloc&) {
+        return E_OUTOFMEMORY;
+    }
+    item->pCallback = trampoline_.get();
+    const HRESULT hr = MFPutWorkItemEx(queue_, item);
+    if (failed(hr)) {
+        const std::lock_guard lock(callbacks_mutex_);
+        item->pCallback = callbacks_[item];
+        callbacks_.erase(item);
+    }
+    return hr;
+}
+
+HRESULT MfplatEngine::put(MFASYNCRESULT* item) noexcept {
+    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
+}
+
+HRESULT MfplatEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
+        return hr;
+    }
+    for (const MFASYNCRESULT* item : items) {
+        if (item->pCallback == nullptr) {
+            return E_POINTER;  // MF needs a callback; refuse the whole bulk before queueing any
+        }
+    }
+    detail::PutGate::Slot* slot = gate_.try_enter();
+    if (slot == nullptr) {
+        return MF_E_SHUTDOWN;
+    }
+    std::size_t posted = 0;
+    HRESULT hr = S_OK;
+    for (MFASYNCRESULT* item : items) {
+        hr = post(item);
+        if (failed(hr)) {
+            break;
+        }
+        ++posted;
+    }
+    detail::PutGate::leave(slot, posted);
+    return hr;
+}
+
+HRESULT MfplatEngine::shutdown() noexcept {
+    if (detail::current_worker_engine() == this) {
+        return E_ILLEGAL_METHOD_CALL;
+    }
+    const std::lock_guard serial(shutdown_mutex_);
+    if (shut_down_) {
+        return S_OK;
+    }
+    gate_.close();
+    const std::uint64_t accepted = gate_.accepted();
+    // MF has no "wait for this queue's items": wait until each accepted item reports dispatched.
+    // Ends: MF runs every queued item, and nothing cancels one.
+    auto pause = std::chrono::microseconds{1};
+    while (stats_.dispatched() < accepted) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds{1000});
+    }
+    // Unlocking the queue shuts it down once its callbacks (and MF's Release after each) return.
+    MFUnlockWorkQueue(queue_);
+    MFShutdown();
+    shut_down_ = true;
+    return S_OK;
+}
+
+EngineCounters MfplatEngine::counters() const noexcept {
+    EngineCounters counters;
+    counters.put = gate_.accepted();
+    stats_.sum_into(counters);
+    return counters;
+}
+
+}  // namespace wq
