@@ -14,9 +14,11 @@
 //   - The posting ring is shared by all producers behind a mutex (an SQ has one producer at a time)
 //     and waits for the MSG_RING's own completion (it runs inline in io_uring_enter), so a failed
 //     hand-off is seen at once and the packet goes back to the queue instead of being lost.
-//   - Worker rings are plain: no SINGLE_ISSUER/DEFER_TASKRUN. Their only submitter is the posting
-//     ring's MSG_RING from other threads; with DEFER_TASKRUN the completion would wait for task
-//     work run by the target, whose wake-up path had missed-wake-up bugs in 6.1-era kernels.
+//   - Worker rings are plain: no SINGLE_ISSUER/DEFER_TASKRUN. They are created by the engine's
+//     thread and waited on by their worker, while SINGLE_ISSUER ties a ring to one task and
+//     DEFER_TASKRUN runs completions only when that task waits with GETEVENTS. MSG_RING wake-ups
+//     have had missed-notification reports on older kernels (liburing issue #839, 6.1 on arm64):
+//     the FIFO/LIFO tests and the stress runs exercise this wake path on every CI run.
 //
 // Where it differs from Windows: the kernel cannot tell us that a callback blocked, so a worker
 // counts as running from the moment it takes a packet until it asks for the next one, even while
