@@ -6,6 +6,7 @@
 //   throughput/<backend>/producers:P/workers:W/work_ns:N/batch:B items_per_second
 #include "wq/async_result.hpp"
 #include "wq/build_config.hpp"
+#include "wq/detail/futex.hpp"
 #include "wq/engine.hpp"
 #include "wq/mpmc_engine.hpp"
 #include "wq/mutex_engine.hpp"
@@ -146,6 +147,107 @@ private:
 
 Tallies g_tallies;
 
+// ---- floor/... : what the hardware and the kernel allow, measured first in every run
+// ---------------- Later results report ratio_to_floor against these (kept here once measured).
+
+double g_cacheline_rtt_ns = 0;
+
+// Two threads bounce a sequence number on one cache line: the benchmark thread writes `ping`, the
+// partner answers on `pong`. rtt_ns is the round trip; oneway_ns the forward leg alone, from a
+// steady_clock stamp written with the ping (the clock is the same on every core).
+struct alignas(cache_line_size) PingLine {
+    std::atomic<std::uint64_t> ping{0};
+    std::atomic<std::int64_t> stamp{0};
+};
+struct alignas(cache_line_size) PongLine {
+    std::atomic<std::uint64_t> pong{0};
+};
+
+void floor_cacheline(benchmark::State& state) {
+    PingLine request;
+    PongLine reply;
+    std::atomic<std::int64_t> forward_ns_total{0};
+    std::thread partner([&] {
+        std::int64_t forward = 0;
+        for (std::uint64_t expected = 1;; ++expected) {
+            std::uint64_t seen = 0;
+            // Ends: the benchmark thread sends every round, then UINT64_MAX to stop.
+            while ((seen = request.ping.load(std::memory_order_acquire)) < expected) {
+                detail::cpu_pause();
+            }
+            if (seen == UINT64_MAX) {
+                break;
+            }
+            forward += Clock::now().time_since_epoch().count() -
+                       request.stamp.load(std::memory_order_relaxed);
+            reply.pong.store(seen, std::memory_order_release);
+        }
+        forward_ns_total.store(forward, std::memory_order_release);
+    });
+    std::uint64_t round = 0;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        ++round;
+        request.stamp.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        request.ping.store(round, std::memory_order_release);
+        while (reply.pong.load(std::memory_order_acquire) != round) {
+            detail::cpu_pause();
+        }
+    }
+    const auto elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    request.ping.store(UINT64_MAX, std::memory_order_release);
+    partner.join();
+    const double rounds = static_cast<double>(std::max<std::uint64_t>(round, 1));
+    const double rtt = elapsed / rounds;
+    g_cacheline_rtt_ns = rtt;
+    state.counters["rtt_ns"] = rtt;
+    const Clock::duration forward_total{forward_ns_total.load(std::memory_order_acquire)};
+    state.counters["oneway_ns"] =
+        std::chrono::duration<double, std::nano>(forward_total).count() / rounds;
+}
+
+// The blocking wake floor: the same round trip, but each side sleeps in the kernel (futex) until
+// the other wakes it — what a parked worker costs to reach.
+void floor_wake_futex(benchmark::State& state) {
+    std::atomic<std::uint32_t> request{0};
+    std::atomic<std::uint32_t> reply{0};
+    std::atomic<bool> stop{false};
+    std::thread partner([&] {
+        for (std::uint32_t expected = 1;; ++expected) {
+            // Ends: each round and the stop change `request` and wake us.
+            while (request.load(std::memory_order_acquire) < expected &&
+                   !stop.load(std::memory_order_acquire)) {
+                detail::futex_wait(request, expected - 1);
+            }
+            if (stop.load(std::memory_order_acquire)) {
+                return;
+            }
+            reply.store(expected, std::memory_order_release);
+            detail::futex_wake_one(reply);
+        }
+    });
+    std::uint32_t round = 0;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        ++round;
+        request.store(round, std::memory_order_release);
+        detail::futex_wake_one(request);
+        while (reply.load(std::memory_order_acquire) != round) {
+            detail::futex_wait(reply, round - 1);
+        }
+    }
+    const auto elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    stop.store(true, std::memory_order_release);
+    request.fetch_add(1, std::memory_order_release);
+    detail::futex_wake_one(request);
+    partner.join();
+    const double rtt = elapsed / static_cast<double>(std::max<std::uint32_t>(round, 1));
+    state.counters["rtt_ns"] = rtt;
+    if (g_cacheline_rtt_ns > 0) {
+        state.counters["ratio_to_floor"] = rtt / g_cacheline_rtt_ns;
+    }
+}
+
 // ---- pingpong/<backend>
 // -------------------------------------------------------------------------- One item bounces: the
 // benchmark thread puts it, the callback on a worker publishes the round's sequence number, the
@@ -161,7 +263,7 @@ void pingpong(benchmark::State& state) {
     item.pCallback = &callback;
     std::uint64_t round = 0;
     const auto start = Clock::now();
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         item.id = ++round;
         if (engine.put(&item) != S_OK) {
             state.SkipWithError("put failed");
@@ -174,7 +276,11 @@ void pingpong(benchmark::State& state) {
     }
     const auto elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
     engine.shutdown();
-    state.counters["rtt_ns"] = elapsed / static_cast<double>(std::max<std::uint64_t>(round, 1));
+    const double rtt = elapsed / static_cast<double>(std::max<std::uint64_t>(round, 1));
+    state.counters["rtt_ns"] = rtt;
+    if (g_cacheline_rtt_ns > 0) {  // the floor ran earlier in this run (not filtered out)
+        state.counters["ratio_to_floor"] = rtt / g_cacheline_rtt_ns;
+    }
 }
 
 // ---- throughput/<backend>/producers:P/workers:W/work_ns:N/batch:B
@@ -253,7 +359,7 @@ void throughput(benchmark::State& state, ThroughputShape shape) {
     }
 
     std::uint64_t rounds = 0;
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         const std::uint64_t target = (rounds + 1) * round_items;
         start_round.arrive_and_wait();
         // Ends: every accepted item is dispatched; a failed put is reported below instead.
@@ -316,6 +422,9 @@ int main(int argc, char** argv) {
         }
         return names;
     }());
+    // Floors first: Google Benchmark runs in registration order, and later results divide by them.
+    benchmark::RegisterBenchmark("floor/cacheline_rtt", floor_cacheline)->UseRealTime();
+    benchmark::RegisterBenchmark("floor/wake_futex_rtt", floor_wake_futex)->UseRealTime();
     register_backend<wq::MutexEngine>();
     register_backend<wq::MpmcEngine>();
 #if WQ_HAVE_IOCP

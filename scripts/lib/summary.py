@@ -48,11 +48,15 @@ def main(argv):
         return 1
 
     groups = {}
+    floors = []
     errors = []
     for bench in data.get("benchmarks", []):
         if bench.get("run_type", "iteration") != "iteration":
             continue
         parsed = split_name(bench["name"])
+        if parsed is not None and parsed[0] == "floor" and "rtt_ns" in bench:
+            floors.append((parsed[1], float(bench["rtt_ns"]), bench.get("oneway_ns")))
+            continue
         if parsed is None or parsed[0] not in METRICS:
             continue
         scenario, backend, params = parsed
@@ -62,12 +66,19 @@ def main(argv):
         counter, _, _ = METRICS[scenario]
         if counter not in bench:
             continue
-        groups.setdefault((scenario, params), []).append((backend, float(bench[counter])))
+        groups.setdefault((scenario, params), []).append(
+            (backend, float(bench[counter]), bench.get("ratio_to_floor")))
 
     context = data.get("context", {})
     print()
     print(f"wqbench summary — {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs, "
           f"{context.get('date', '?')}, revision {context.get('wq.git_revision', '?')}")
+    if floors:
+        print()
+        print("floor (measured first, in this run)")
+        for name, rtt, oneway in floors:
+            extra = f"   one-way {human(float(oneway), 'ns')}" if oneway is not None else ""
+            print(f"    {name:<16} {human(rtt, 'ns'):>16}{extra}")
     for (scenario, params), rows in groups.items():
         counter, unit, higher = METRICS[scenario]
         rows.sort(key=lambda row: row[1], reverse=higher)
@@ -75,10 +86,11 @@ def main(argv):
         title = scenario + (f"  {params}" if params else "")
         print()
         print(f"{title}   ({counter}, {'higher' if higher else 'lower'} is better)")
-        for rank, (backend, value) in enumerate(rows, 1):
+        for rank, (backend, value, to_floor) in enumerate(rows, 1):
             ratio = value / best if best else float("nan")
             versus = "winner" if rank == 1 else (f"{1 / ratio:.2f}x slower" if higher else f"{ratio:.2f}x slower")
-            print(f"  {'*' if rank == 1 else ' '} {rank}. {backend:<8} {human(value, unit):>16}   {versus}")
+            floor = f"   {float(to_floor):.1f}x floor" if to_floor is not None else ""
+            print(f"  {'*' if rank == 1 else ' '} {rank}. {backend:<8} {human(value, unit):>16}   {versus:<14}{floor}")
     if errors:
         print()
         print("benchmarks that failed:")
