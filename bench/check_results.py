@@ -13,6 +13,8 @@ SCHEME = [
     (re.compile(r"^floor/cacheline_rtt$"), {"rtt_ns", "oneway_ns"}),
     (re.compile(r"^floor/wake_futex_rtt$"), {"rtt_ns", "ratio_to_floor"}),
     (re.compile(r"^pingpong/(?P<backend>[a-z]+)$"), {"rtt_ns", "ratio_to_floor"}),
+    (re.compile(r"^latency/(?P<backend>[a-z]+)/rate:\d+/workers:\d+$"),
+     {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "ratio_to_floor"}),
     (re.compile(r"^throughput/(?P<backend>[a-z]+)/producers:\d+/workers:\d+/work_ns:\d+/batch:\d+$"),
      {"items_per_second"}),
 ]
@@ -44,7 +46,7 @@ def main(argv):
                 break
         else:
             problems.append(f"{name}: not a documented benchmark name")
-    for scenario in ("pingpong", "throughput"):
+    for scenario in ("pingpong", "latency", "throughput"):
         missing = backends - seen_backends.get(scenario, set())
         if missing:
             problems.append(f"{scenario}: no results for back-ends {sorted(missing)}")

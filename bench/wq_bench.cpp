@@ -17,6 +17,8 @@
 #include "wq/tbb_engine.hpp"
 #endif
 
+#include "open_loop.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -151,6 +153,7 @@ Tallies g_tallies;
 // ---------------- Later results report ratio_to_floor against these (kept here once measured).
 
 double g_cacheline_rtt_ns = 0;
+double g_cacheline_oneway_ns = 0;
 
 // Two threads bounce a sequence number on one cache line: the benchmark thread writes `ping`, the
 // partner answers on `pong`. rtt_ns is the round trip; oneway_ns the forward leg alone, from a
@@ -202,8 +205,9 @@ void floor_cacheline(benchmark::State& state) {
     g_cacheline_rtt_ns = rtt;
     state.counters["rtt_ns"] = rtt;
     const Clock::duration forward_total{forward_ns_total.load(std::memory_order_acquire)};
-    state.counters["oneway_ns"] =
+    g_cacheline_oneway_ns =
         std::chrono::duration<double, std::nano>(forward_total).count() / rounds;
+    state.counters["oneway_ns"] = g_cacheline_oneway_ns;
 }
 
 // The blocking wake floor: the same round trip, but each side sleeps in the kernel (futex) until
@@ -388,6 +392,38 @@ void throughput(benchmark::State& state, ThroughputShape shape) {
     state.SetItemsProcessed(static_cast<std::int64_t>(rounds * round_items));
 }
 
+// ---- latency/<backend>/rate:<items_per_s>/workers:1 --------------------------------------------
+// One-way dispatch latency (intended send time → Invoke start) under open-loop arrivals at a fixed
+// rate, one worker. Each iteration is a fresh engine and ~50 ms of sends; the histograms of all
+// iterations are merged and the counters set once at the end.
+
+template <class EngineT>
+void latency(benchmark::State& state, double rate) {
+    const auto sends = static_cast<std::size_t>(std::clamp(rate / 20, 500.0, 50'000.0));
+    Histogram all;
+    std::size_t late_sends = 0;
+    for ([[maybe_unused]] auto _ : state) {
+        EngineT engine(with_workers(1));
+        const OpenLoopResult result = run_open_loop(engine, OpenLoopConfig{rate, sends, {}});
+        if (result.put_failed || result.sent != sends || result.latency.count() != sends) {
+            state.SkipWithError("open-loop run lost items or a put failed");
+            return;
+        }
+        all.merge(result.latency);
+        late_sends += result.late_sends;
+    }
+    const auto p50 = static_cast<double>(all.value_at_quantile(0.5));
+    state.counters["p50_ns"] = p50;
+    state.counters["p90_ns"] = static_cast<double>(all.value_at_quantile(0.9));
+    state.counters["p99_ns"] = static_cast<double>(all.value_at_quantile(0.99));
+    state.counters["p999_ns"] = static_cast<double>(all.value_at_quantile(0.999));
+    state.counters["max_ns"] = static_cast<double>(all.max());
+    state.counters["late_sends"] = static_cast<double>(late_sends);
+    if (g_cacheline_oneway_ns > 0) {
+        state.counters["ratio_to_floor"] = p50 / g_cacheline_oneway_ns;
+    }
+}
+
 // ---- Registration
 // --------------------------------------------------------------------------------
 
@@ -395,6 +431,14 @@ template <class EngineT>
 void register_backend() {
     const std::string name(EngineT::backend_name);
     benchmark::RegisterBenchmark(("pingpong/" + name).c_str(), pingpong<EngineT>)->UseRealTime();
+    for (const double rate : {10'000.0, 100'000.0, 1'000'000.0}) {
+        const std::string label = "latency/" + name +
+                                  "/rate:" + std::to_string(static_cast<long long>(rate)) +
+                                  "/workers:1";
+        benchmark::RegisterBenchmark(label.c_str(), latency<EngineT>, rate)
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+    }
     constexpr ThroughputShape shapes[] = {
         {1, 1, 0, 1}, {1, 1, 0, 64}, {2, 2, 0, 1}, {1, 2, 1000, 1}, {2, 4, 1000, 1},
     };

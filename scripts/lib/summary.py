@@ -12,6 +12,7 @@ import sys
 # scenario -> (counter, unit, higher_is_better)
 METRICS = {
     "pingpong": ("rtt_ns", "ns", False),
+    "latency": ("p99_ns", "ns", False),
     "throughput": ("items_per_second", "items/s", True),
 }
 
