@@ -242,26 +242,9 @@ HRESULT IocpEngine::put(MFASYNCRESULT* item) noexcept {
 }
 
 HRESULT IocpEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
-    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
-        return hr;
-    }
-    detail::PutGate::Slot* slot = gate_.try_enter();
-    if (slot == nullptr) {
-        return MF_E_SHUTDOWN;
-    }
-    // Like PostQueuedCompletionStatus, one packet per item; only running out of memory can stop
-    // the loop part-way, and the packets already posted are then accepted and counted.
-    std::size_t posted = 0;
-    HRESULT hr = S_OK;
-    for (MFASYNCRESULT* item : items) {
-        hr = post(item);
-        if (failed(hr)) {
-            break;
-        }
-        ++posted;
-    }
-    detail::PutGate::leave(slot, posted);
-    return hr;
+    // Like PostQueuedCompletionStatus, one packet per item.
+    return detail::put_each(gate_, items,
+                            [this](MFASYNCRESULT* item) noexcept { return post(item); });
 }
 
 void IocpEngine::worker_main(unsigned index) noexcept {

@@ -107,21 +107,8 @@ HRESULT MfplatEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
             return E_POINTER;  // MF needs a callback; refuse the whole bulk before queueing any
         }
     }
-    detail::PutGate::Slot* slot = gate_.try_enter();
-    if (slot == nullptr) {
-        return MF_E_SHUTDOWN;
-    }
-    std::size_t posted = 0;
-    HRESULT hr = S_OK;
-    for (MFASYNCRESULT* item : items) {
-        hr = post(item);
-        if (failed(hr)) {
-            break;
-        }
-        ++posted;
-    }
-    detail::PutGate::leave(slot, posted);
-    return hr;
+    return detail::put_each(gate_, items,
+                            [this](MFASYNCRESULT* item) noexcept { return post(item); });
 }
 
 HRESULT MfplatEngine::shutdown() noexcept {
@@ -135,12 +122,7 @@ HRESULT MfplatEngine::shutdown() noexcept {
     gate_.close();
     const std::uint64_t accepted = gate_.accepted();
     // MF has no "wait for this queue's items": wait until each accepted item reports dispatched.
-    // Ends: MF runs every queued item, and nothing cancels one.
-    auto pause = std::chrono::microseconds{1};
-    while (stats_.dispatched() < accepted) {
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::microseconds{1000});
-    }
+    detail::wait_until_dispatched(stats_, accepted);
     // Unlocking the queue shuts it down once its callbacks (and MF's Release after each) return.
     MFUnlockWorkQueue(queue_);
     MFShutdown();

@@ -39,30 +39,17 @@ HRESULT TbbEngine::put(MFASYNCRESULT* item) noexcept {
 }
 
 HRESULT TbbEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
-    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
-        return hr;
-    }
-    detail::PutGate::Slot* slot = gate_.try_enter();
-    if (slot == nullptr) {
-        return MF_E_SHUTDOWN;
-    }
-    std::size_t enqueued = 0;
-    try {
-        for (MFASYNCRESULT* item : items) {
-            item->AddRef();
-            detail::tsan_release(item);  // TBB's queue is not instrumented; see run()
+    return detail::put_each(gate_, items, [this](MFASYNCRESULT* item) noexcept -> HRESULT {
+        item->AddRef();
+        detail::tsan_release(item);  // TBB's queue is not instrumented; see run()
+        try {
             arena_.enqueue([this, item] { run(item); });
-            ++enqueued;
+        } catch (const std::bad_alloc&) {
+            item->Release();  // TBB cannot take back the tasks already enqueued: those stay
+            return E_OUTOFMEMORY;
         }
-    } catch (const std::bad_alloc&) {
-        // TBB cannot take back tasks already enqueued: they are accepted and counted; the rest
-        // are not. Only this back-end can partially accept a bulk put, and only out of memory.
-        items[enqueued]->Release();
-        detail::PutGate::leave(slot, enqueued);
-        return E_OUTOFMEMORY;
-    }
-    detail::PutGate::leave(slot, enqueued);
-    return S_OK;
+        return S_OK;
+    });
 }
 
 HRESULT TbbEngine::shutdown() noexcept {
@@ -76,13 +63,8 @@ HRESULT TbbEngine::shutdown() noexcept {
     gate_.close();  // every accepted item is now enqueued, and no other will be
     const std::uint64_t accepted = gate_.accepted();
     // TBB offers no wait for enqueued tasks: wait until each accepted item reports dispatched
-    // (bumped last in dispatch, so after it no task touches this engine). Ends: every accepted task
-    // runs — the arena has workers and nothing can cancel an enqueued task.
-    auto pause = std::chrono::microseconds{1};
-    while (stats_.dispatched() < accepted) {
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::microseconds{1000});
-    }
+    // (bumped last in dispatch, so after it no task touches this engine).
+    detail::wait_until_dispatched(stats_, accepted);
     arena_.terminate();
     parallelism_.reset();
     shut_down_ = true;

@@ -6,10 +6,13 @@
 #include "wq/engine.hpp"
 #include "wq/event.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #if WQ_TSAN
 extern "C" void __tsan_acquire(void* address);  // NOLINT(bugprone-reserved-identifier)
@@ -74,6 +77,17 @@ private:
     unsigned slots_;
     std::unique_ptr<WorkerStats[]> stats_;
 };
+
+/// Shutdown's wait for back-ends that cannot join their workers (tbb, mfplat): until `dispatched`
+/// reaches `accepted`, sleeping with a backoff up to 1 ms. Ends: every accepted item is dispatched
+/// (the contract) and nothing cancels one.
+inline void wait_until_dispatched(const StatsArray& stats, std::uint64_t accepted) noexcept {
+    auto pause = std::chrono::microseconds{1};
+    while (stats.dispatched() < accepted) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds{1000});
+    }
+}
 
 /// Checks what every back-end accepts and resolves workers = 0. Throws std::invalid_argument
 /// naming the back-end, the field, the bad value and the accepted range.

@@ -9,9 +9,11 @@
 #pragma once
 
 #include "wq/config.hpp"
+#include "wq/detail/dispatch.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <thread>
 
 namespace wq::detail {
@@ -91,5 +93,30 @@ private:
 };
 
 static_assert(sizeof(PutGate::Slot) == cache_line_size);
+
+/// put_bulk for back-ends that hand items over one at a time (a port post, a task, an MF work
+/// item): validate every item, enter the gate, `post` each until one fails, and leave counting
+/// the ones posted — those stay accepted (a post can only fail for lack of system resources).
+template <class Post>
+HRESULT put_each(PutGate& gate, std::span<MFASYNCRESULT* const> items, Post&& post) noexcept {
+    if (const HRESULT hr = validate_items(items); failed(hr)) {
+        return hr;
+    }
+    PutGate::Slot* slot = gate.try_enter();
+    if (slot == nullptr) {
+        return MF_E_SHUTDOWN;
+    }
+    std::size_t posted = 0;
+    HRESULT hr = S_OK;
+    for (MFASYNCRESULT* item : items) {
+        hr = post(item);
+        if (failed(hr)) {
+            break;
+        }
+        ++posted;
+    }
+    PutGate::leave(slot, posted);
+    return hr;
+}
 
 }  // namespace wq::detail
