@@ -39,6 +39,21 @@ struct OpenLoopResult {
     bool put_failed = false;
 };
 
+/// The item every benchmark puts: a real atomic reference count (the AddRef/Release cost is part of
+/// what is measured), owned by the benchmark. `id` is the benchmark's to use; `intended_ns` is the
+/// scheduled send time in open-loop runs.
+class BenchItem final : public EmbeddedResult {
+public:
+    ULONG AddRef() override { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
+    ULONG Release() override { return refs_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
+
+    std::uint64_t id = 0;
+    std::int64_t intended_ns = 0;
+
+private:
+    std::atomic<ULONG> refs_{1};
+};
+
 namespace detail_open_loop {
 
 using Clock = std::chrono::steady_clock;
@@ -47,17 +62,6 @@ inline std::int64_t now_ns() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
         .count();
 }
-
-/// One item per send; `intended_ns` is its scheduled send time.
-class TimedItem final : public EmbeddedResult {
-public:
-    ULONG AddRef() override { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
-    ULONG Release() override { return refs_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
-    std::int64_t intended_ns = 0;
-
-private:
-    std::atomic<ULONG> refs_{1};
-};
 
 /// Histograms owned by the threads that record into them, merged once everything is joined. A
 /// thread's cached histogram is keyed by the instance's generation, not its address: pool threads
@@ -113,19 +117,19 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
     const std::int64_t work_ns = config.callback_work.count();
     auto callback = make_callback([&](IMFAsyncResult* result) {
         const std::int64_t start = now_ns();
-        const auto* item = static_cast<TimedItem*>(result);
+        const auto* item = static_cast<BenchItem*>(result);
         const std::int64_t latency = start - item->intended_ns;
         histograms.mine().record(static_cast<std::uint64_t>(latency > 0 ? latency : 0));
         if (work_ns > 0) {
             busy_until(start + work_ns);
         }
     });
-    std::vector<TimedItem> items(config.sends);
+    std::vector<BenchItem> items(config.sends);
     OpenLoopResult result;
     const double period_ns = 1e9 / config.rate_per_second;
     const std::int64_t t0 = now_ns() + 1'000'000;  // start 1 ms from now, on a clean schedule
     for (std::size_t i = 0; i < items.size(); ++i) {
-        TimedItem& item = items[i];
+        BenchItem& item = items[i];
         item.pCallback = callback.get();
         item.intended_ns = t0 + static_cast<std::int64_t>(static_cast<double>(i) * period_ns);
         // Sleep through long gaps, spin the last stretch: sends leave on time at high rates.

@@ -43,19 +43,6 @@ Options with_workers(unsigned workers) {
     return options;
 }
 
-// ---- The benchmark item: a real reference-counted result (the AddRef/Release cost is real) ------
-
-class BenchItem final : public EmbeddedResult {
-public:
-    ULONG AddRef() override { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
-    ULONG Release() override { return refs_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
-
-    std::uint64_t id = 0;
-
-private:
-    std::atomic<ULONG> refs_{1};
-};
-
 // A callback object that lives as long as the benchmark (its own count is not the point).
 template <class F>
 class StaticCallback final : public IMFAsyncCallback {

@@ -7,7 +7,9 @@
 
 namespace wq::detail {
 
-void StatsArray::sum_into(EngineCounters& out) const noexcept {
+EngineCounters StatsArray::counters(std::uint64_t put) const noexcept {
+    EngineCounters out;
+    out.put = put;
     for (unsigned i = 0; i < slots_; ++i) {
         // acquire: pairs with WorkerStats::bump's release write.
         out.dispatched += stats_[i].dispatched.load(std::memory_order_acquire);
@@ -15,6 +17,7 @@ void StatsArray::sum_into(EngineCounters& out) const noexcept {
         out.parks += stats_[i].parks.load(std::memory_order_acquire);
         out.wakeups += stats_[i].wakeups.load(std::memory_order_acquire);
     }
+    return out;
 }
 
 std::uint64_t StatsArray::dispatched() const noexcept {

@@ -350,10 +350,7 @@ HRESULT IocpEngine::shutdown() noexcept {
 }
 
 EngineCounters IocpEngine::counters() const noexcept {
-    EngineCounters counters;
-    counters.put = gate_.accepted();
-    stats_.sum_into(counters);
-    return counters;
+    return stats_.counters(gate_.accepted());
 }
 
 std::uint64_t IocpEngine::dequeues() const noexcept {

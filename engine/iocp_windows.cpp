@@ -135,10 +135,7 @@ std::uint64_t IocpEngine::dequeues() const noexcept {
 }
 
 EngineCounters IocpEngine::counters() const noexcept {
-    EngineCounters counters;
-    counters.put = gate_.accepted();
-    stats_.sum_into(counters);
-    return counters;
+    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

@@ -131,10 +131,7 @@ HRESULT MfplatEngine::shutdown() noexcept {
 }
 
 EngineCounters MfplatEngine::counters() const noexcept {
-    EngineCounters counters;
-    counters.put = gate_.accepted();
-    stats_.sum_into(counters);
-    return counters;
+    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

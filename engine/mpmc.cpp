@@ -222,10 +222,7 @@ HRESULT MpmcEngine::shutdown() noexcept {
 }
 
 EngineCounters MpmcEngine::counters() const noexcept {
-    EngineCounters counters;
-    counters.put = gate_.accepted();
-    stats_.sum_into(counters);
-    return counters;
+    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

@@ -96,13 +96,12 @@ HRESULT MutexEngine::shutdown() noexcept {
 }
 
 EngineCounters MutexEngine::counters() const noexcept {
-    EngineCounters counters;
+    std::uint64_t accepted = 0;
     {
         const std::lock_guard lock(mutex_);
-        counters.put = accepted_;
+        accepted = accepted_;
     }
-    stats_.sum_into(counters);
-    return counters;
+    return stats_.counters(accepted);
 }
 
 }  // namespace wq

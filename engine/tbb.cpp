@@ -72,10 +72,7 @@ HRESULT TbbEngine::shutdown() noexcept {
 }
 
 EngineCounters TbbEngine::counters() const noexcept {
-    EngineCounters counters;
-    counters.put = gate_.accepted();
-    stats_.sum_into(counters);
-    return counters;
+    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

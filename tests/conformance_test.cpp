@@ -28,10 +28,8 @@ protected:
     // without io_uring) is skipped with the registry's reason. ctest reports the whole back-end as
     // skipped on the marker below.
     void SetUp() override {
-        for (const BackendInfo& info : backend_catalogue()) {
-            if (info.name == GetParam() && !info.available) {
-                GTEST_SKIP() << "wq: back-end unavailable: " << info.unavailable_reason;
-            }
+        if (const std::string reason = unavailable_reason(GetParam()); !reason.empty()) {
+            GTEST_SKIP() << "wq: back-end unavailable: " << reason;
         }
     }
 
@@ -619,14 +617,6 @@ TEST_P(Conformance, StressExactlyOnceAcrossShapes) {
 
 std::string backend_name(const ::testing::TestParamInfo<std::string>& info) {
     return info.param;
-}
-
-std::vector<std::string> built_backends() {
-    std::vector<std::string> names;
-    for (const BackendInfo& info : backend_catalogue()) {
-        names.push_back(info.name);
-    }
-    return names;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::ValuesIn(built_backends()),

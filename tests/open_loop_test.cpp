@@ -4,6 +4,7 @@
 // is at least k × 5 µs on any machine, however fast. A measurement from the actual put, or one that
 // paused the sender while the engine was busy, would report far less.
 #include "open_loop.hpp"
+#include "test_support.hpp"
 
 #include "wq/engine.hpp"
 
@@ -18,10 +19,8 @@ namespace {
 class OpenLoop : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {
-    for (const BackendInfo& info : backend_catalogue()) {
-        if (info.name == GetParam() && !info.available) {
-            GTEST_SKIP() << "wq: back-end unavailable: " << info.unavailable_reason;
-        }
+    if (const std::string reason = test::unavailable_reason(GetParam()); !reason.empty()) {
+        GTEST_SKIP() << "wq: back-end unavailable: " << reason;
     }
     Options options;
     options.workers = 1;
@@ -39,15 +38,7 @@ TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {
     EXPECT_GE(result.latency.value_at_quantile(0.99), 1'970'000U);
 }
 
-std::vector<std::string> built_backends() {
-    std::vector<std::string> names;
-    for (const BackendInfo& info : backend_catalogue()) {
-        names.push_back(info.name);
-    }
-    return names;
-}
-
-INSTANTIATE_TEST_SUITE_P(Backends, OpenLoop, ::testing::ValuesIn(built_backends()),
+INSTANTIATE_TEST_SUITE_P(Backends, OpenLoop, ::testing::ValuesIn(test::built_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

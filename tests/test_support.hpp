@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <thread>
+#include <vector>
 
 #if WQ_OS_WINDOWS
 #include <windows.h>
@@ -50,6 +52,25 @@ public:
 private:
     std::atomic<ULONG> refs_{1};
 };
+
+/// Every back-end this build has (available here or not), for INSTANTIATE_TEST_SUITE_P.
+inline std::vector<std::string> built_backends() {
+    std::vector<std::string> names;
+    for (const BackendInfo& info : backend_catalogue()) {
+        names.push_back(info.name);
+    }
+    return names;
+}
+
+/// Why `name` cannot run here, or empty when it can (tests skip with this reason).
+inline std::string unavailable_reason(const std::string& name) {
+    for (const BackendInfo& info : backend_catalogue()) {
+        if (info.name == name) {
+            return info.unavailable_reason;
+        }
+    }
+    return {};
+}
 
 /// True when a Windows build runs under Wine (its ntdll exports wine_get_version).
 inline bool running_under_wine() {

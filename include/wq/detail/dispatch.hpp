@@ -69,8 +69,8 @@ public:
     }
     WorkerStats& operator[](unsigned slot) noexcept { return stats_[slot]; }
     [[nodiscard]] unsigned size() const noexcept { return slots_; }
-    /// Sums every slot into `out` (put is left as it is).
-    void sum_into(EngineCounters& out) const noexcept;
+    /// The engine's counters: `put` as the engine counted it, the rest summed over every slot.
+    [[nodiscard]] EngineCounters counters(std::uint64_t put) const noexcept;
     [[nodiscard]] std::uint64_t dispatched() const noexcept;
 
 private:
