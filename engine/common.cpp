@@ -1,6 +1,7 @@
 // What every back-end shares: counters, option checks, failure reports, the worker mark.
 #include "wq/detail/dispatch.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -75,6 +76,21 @@ Options resolve_options(std::string_view backend, const Options& options) {
         reject(backend, "dequeue_batch", std::to_string(resolved.dequeue_batch),
                "use 1.." + std::to_string(max_dequeue_batch));
     }
+    if (!resolved.worker_cpus.empty()) {
+        const std::vector<unsigned> allowed = allowed_cpus();
+        for (const unsigned cpu : resolved.worker_cpus) {
+            if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end()) {
+                std::string why = "CPU " + std::to_string(cpu);
+                why += " is not one this process may run on (allowed:";
+                for (const unsigned a : allowed) {
+                    why += ' ';
+                    why += std::to_string(a);
+                }
+                why += ')';
+                reject(backend, "worker_cpus", "{.., " + std::to_string(cpu) + ", ..}", why);
+            }
+        }
+    }
     return resolved;
 }
 
@@ -86,6 +102,14 @@ void report_failure(const Options& options, MFASYNCRESULT* item,
     try {
         options.on_callback_failure(CallbackFailure{item, std::move(error)});
     } catch (...) {  // NOLINT(bugprone-empty-catch): documented: the hook must not kill the worker
+    }
+}
+
+void start_worker_thread(std::string_view backend, unsigned index, const Options& options) noexcept {
+    name_this_thread(backend, index);
+    if (!options.worker_cpus.empty()) {
+        // Validated in resolve_options; a refusal now (the mask changed since) leaves it unpinned.
+        pin_this_thread(options.worker_cpus[index % options.worker_cpus.size()]);
     }
 }
 

@@ -248,7 +248,7 @@ HRESULT IocpEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
 }
 
 void IocpEngine::worker_main(unsigned index) noexcept {
-    detail::name_this_thread(backend_name, index);
+    detail::start_worker_thread(backend_name, index, options_);
     const detail::WorkerScope scope(this);
     detail::WorkerStats& stats = stats_[index];
     Port& port = *port_;

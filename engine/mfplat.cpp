@@ -42,6 +42,11 @@ MfplatEngine::MfplatEngine(const Options& options)
     : options_(detail::resolve_options(backend_name, options)),
       stats_(1, detail::StatsArray::Writers::shared),
       trampoline_(std::make_unique<Trampoline>(*this)) {
+    if (!options_.worker_cpus.empty()) {
+        throw std::invalid_argument(
+            "wq: back-end 'mfplat': Options::worker_cpus is not supported: Media Foundation owns "
+            "its work queue's threads; leave it empty");
+    }
     if (const HRESULT hr = MFStartup(MF_VERSION, MFSTARTUP_LITE); failed(hr)) {
         throw std::runtime_error("wq: back-end 'mfplat': MFStartup failed, " + hex(hr));
     }

@@ -150,7 +150,7 @@ void MpmcEngine::park(detail::WorkerStats& stats, bool was_spinning) noexcept {
 }
 
 void MpmcEngine::worker_main(unsigned index) noexcept {
-    detail::name_this_thread(backend_name, index);
+    detail::start_worker_thread(backend_name, index, options_);
     const detail::WorkerScope scope(this);
     detail::WorkerStats& stats = stats_[index];
     moodycamel::ConsumerToken token(queue_);

@@ -52,7 +52,7 @@ HRESULT MutexEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
 }
 
 void MutexEngine::worker_main(unsigned index) noexcept {
-    detail::name_this_thread(backend_name, index);
+    detail::start_worker_thread(backend_name, index, options_);
     const detail::WorkerScope scope(this);
     detail::WorkerStats& stats = stats_[index];
     std::unique_lock lock(mutex_);

@@ -1,6 +1,7 @@
-// Linux specifics: parking with futex(2), and thread names.
+// Linux specifics: parking with futex(2), thread names and CPU affinity.
 #include "wq/detail/dispatch.hpp"
 #include "wq/detail/futex.hpp"
+#include "wq/engine.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -8,6 +9,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,4 +42,46 @@ void name_this_thread(std::string_view backend, unsigned index) noexcept {
     pthread_setname_np(pthread_self(), name);
 }
 
+namespace {
+// The process's mask: the main thread's (its thread id is the process id).
+bool process_affinity(cpu_set_t& set) noexcept {
+    CPU_ZERO(&set);
+    return sched_getaffinity(getpid(), sizeof set, &set) == 0;
+}
+}  // namespace
+
+bool pin_this_thread(unsigned cpu) noexcept {
+    if (cpu >= CPU_SETSIZE) {
+        return false;
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+void unpin_this_thread() noexcept {
+    cpu_set_t set;
+    if (process_affinity(set)) {
+        sched_setaffinity(0, sizeof set, &set);
+    }
+}
+
 }  // namespace wq::detail
+
+namespace wq {
+
+std::vector<unsigned> allowed_cpus() {
+    std::vector<unsigned> cpus;
+    cpu_set_t set;
+    if (detail::process_affinity(set)) {
+        for (unsigned cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+            if (CPU_ISSET(cpu, &set)) {
+                cpus.push_back(cpu);
+            }
+        }
+    }
+    return cpus;
+}
+
+}  // namespace wq

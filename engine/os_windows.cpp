@@ -1,6 +1,8 @@
-// Windows specifics: parking with WaitOnAddress/WakeByAddress (Synchronization.lib).
+// Windows specifics: parking with WaitOnAddress/WakeByAddress (Synchronization.lib), and CPU
+// affinity (one processor group: the first 64 CPUs).
 #include "wq/detail/dispatch.hpp"
 #include "wq/detail/futex.hpp"
+#include "wq/engine.hpp"
 
 #include <windows.h>
 
@@ -24,4 +26,41 @@ void name_this_thread(std::string_view /*backend*/, unsigned /*index*/) noexcept
     // a debugging aid, not worth a run-time lookup here.
 }
 
+namespace {
+DWORD_PTR process_affinity() noexcept {
+    DWORD_PTR process = 0;
+    DWORD_PTR system = 0;
+    return GetProcessAffinityMask(GetCurrentProcess(), &process, &system) != 0 ? process : 0;
+}
+}  // namespace
+
+bool pin_this_thread(unsigned cpu) noexcept {
+    constexpr unsigned mask_bits = sizeof(DWORD_PTR) * 8;
+    if (cpu >= mask_bits) {
+        return false;
+    }
+    return SetThreadAffinityMask(GetCurrentThread(), DWORD_PTR{1} << cpu) != 0;
+}
+
+void unpin_this_thread() noexcept {
+    if (const DWORD_PTR mask = process_affinity(); mask != 0) {
+        SetThreadAffinityMask(GetCurrentThread(), mask);
+    }
+}
+
 }  // namespace wq::detail
+
+namespace wq {
+
+std::vector<unsigned> allowed_cpus() {
+    std::vector<unsigned> cpus;
+    const DWORD_PTR mask = detail::process_affinity();
+    for (unsigned cpu = 0; cpu < sizeof(DWORD_PTR) * 8; ++cpu) {
+        if ((mask >> cpu) & 1U) {
+            cpus.push_back(cpu);
+        }
+    }
+    return cpus;
+}
+
+}  // namespace wq

@@ -3,9 +3,33 @@
 
 #include <oneapi/tbb/info.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace wq {
+namespace {
+// A TBB thread serves whichever arena needs it: pin it when it enters ours (by its slot there) and
+// give it back unpinned when it leaves.
+class ArenaPinning final : public tbb::task_scheduler_observer {
+public:
+    ArenaPinning(tbb::task_arena& arena, std::vector<unsigned> cpus)
+        : tbb::task_scheduler_observer(arena), cpus_(std::move(cpus)) {
+        observe(true);
+    }
+    ~ArenaPinning() override { observe(false); }
+    ArenaPinning(const ArenaPinning&) = delete;
+    ArenaPinning& operator=(const ArenaPinning&) = delete;
+
+    void on_scheduler_entry(bool /*is_worker*/) override {
+        const int slot = tbb::this_task_arena::current_thread_index();
+        detail::pin_this_thread(cpus_[static_cast<std::size_t>(std::max(slot, 0)) % cpus_.size()]);
+    }
+    void on_scheduler_exit(bool /*is_worker*/) override { detail::unpin_this_thread(); }
+
+private:
+    std::vector<unsigned> cpus_;
+};
+}  // namespace
 
 TbbEngine::TbbEngine(const Options& options)
     : options_(detail::resolve_options(backend_name, options)),
@@ -21,6 +45,9 @@ TbbEngine::TbbEngine(const Options& options)
               std::size_t{options_.workers} + 1))),
       arena_(static_cast<int>(options_.workers), /*reserved_for_masters=*/0) {
     arena_.initialize();
+    if (!options_.worker_cpus.empty()) {
+        pinning_ = std::make_unique<ArenaPinning>(arena_, options_.worker_cpus);
+    }
 }
 
 TbbEngine::~TbbEngine() {
@@ -65,6 +92,7 @@ HRESULT TbbEngine::shutdown() noexcept {
     // TBB offers no wait for enqueued tasks: wait until each accepted item reports dispatched
     // (bumped last in dispatch, so after it no task touches this engine).
     detail::wait_until_dispatched(stats_, accepted);
+    pinning_.reset();  // before the arena goes: the observer is registered with it
     arena_.terminate();
     parallelism_.reset();
     shut_down_ = true;

@@ -520,6 +520,54 @@ TEST_P(Conformance, BadOptionsAreRejectedNamingTheValue) {
     EXPECT_THROW(make_engine(GetParam(), spinners), std::invalid_argument);
 }
 
+// Options::worker_cpus: every callback runs on the CPU its workers were pinned to. Pinned once to
+// the first allowed CPU and once to the last, so workers that merely happen to sit on one CPU are
+// caught.
+TEST_P(Conformance, PinnedWorkersRunOnTheirCpu) {
+    const std::vector<unsigned> cpus = allowed_cpus();
+    ASSERT_FALSE(cpus.empty());
+    for (const unsigned target : {cpus.front(), cpus.back()}) {
+        Options options;
+        options.workers = 2;
+        options.worker_cpus = {target};
+        if (GetParam() == "mfplat") {  // MF owns its threads: refused, named
+            EXPECT_THROW(make_engine(GetParam(), options), std::invalid_argument);
+            return;
+        }
+        constexpr int items_count = 200;
+        std::atomic<int> elsewhere{0};
+        auto record = make_callback([&](IMFAsyncResult*) {
+            if (current_cpu() != target) {
+                elsewhere.fetch_add(1);
+            }
+        });
+        auto engine = make(options);
+        std::vector<TrackedResult> items(items_count);
+        for (TrackedResult& item : items) {
+            item.pCallback = record.get();
+            ASSERT_EQ(engine->put(&item), S_OK);
+        }
+        ASSERT_EQ(engine->shutdown(), S_OK);
+        EXPECT_EQ(engine->counters().dispatched, std::uint64_t{items_count});
+        EXPECT_EQ(elsewhere.load(), 0) << "callbacks ran off CPU " << target;
+    }
+}
+
+TEST_P(Conformance, PinningToACpuTheProcessCannotUseIsRejected) {
+    Options options;
+    options.worker_cpus = {100'000};
+    try {
+        make_engine(GetParam(), options);
+        FAIL() << "worker_cpus = {100000} was accepted";
+    } catch (const std::invalid_argument& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("worker_cpus"), std::string::npos) << message;
+        if (GetParam() != "mfplat") {
+            EXPECT_NE(message.find("100000"), std::string::npos) << message;
+        }
+    }
+}
+
 TEST_P(Conformance, ZeroWorkersMeansOnePerHardwareThread) {
     auto engine = make_engine(GetParam(), Options{});
     EXPECT_EQ(engine->worker_count(), std::max(1U, std::thread::hardware_concurrency()));

@@ -14,6 +14,8 @@
 
 #if WQ_OS_WINDOWS
 #include <windows.h>
+#else
+#include <sched.h>
 #endif
 
 namespace wq::test {
@@ -79,6 +81,15 @@ inline bool running_under_wine() {
     return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
 #else
     return false;
+#endif
+}
+
+/// The CPU the calling thread runs on right now.
+inline unsigned current_cpu() {
+#if WQ_OS_WINDOWS
+    return GetCurrentProcessorNumber();
+#else
+    return static_cast<unsigned>(sched_getcpu());
 #endif
 }
 

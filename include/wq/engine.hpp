@@ -12,8 +12,7 @@
 //     the failure is counted (counters().callback_failures) and reported to
 //     Options::on_callback_failure. The HRESULT that Invoke returns is ignored, as MF ignores it.
 //   - shutdown(): from then on put returns MF_E_SHUTDOWN (also from callbacks). It returns once
-//   every
-//     accepted item has been dispatched — drained, not cancelled — and the workers have stopped.
+//     every accepted item has been dispatched — drained, not cancelled — and the workers have stopped.
 //     Idempotent and thread-safe; the destructor calls it. From a callback of the same engine it
 //     returns E_ILLEGAL_METHOD_CALL and does nothing (a worker cannot wait for itself).
 //
@@ -64,6 +63,10 @@ struct Options {
     /// mpmc, iocp: most items a worker takes in one dequeue (1..4096). An mpmc worker takes its
     /// fair share (queue depth / workers) up to this, so a shallow queue is never hoarded.
     unsigned dequeue_batch = 32;
+    /// Pins worker i to CPU worker_cpus[i % size()] (by the OS's CPU numbering); empty leaves the
+    /// workers to the scheduler. Each CPU must be one this process may run on (allowed_cpus()).
+    /// tbb pins a pool thread while it serves this engine's arena and unpins it when it leaves.
+    std::vector<unsigned> worker_cpus;
     /// Called on the worker thread after a callback throws. Must not throw (an exception from it is
     /// swallowed).
     std::function<void(const CallbackFailure&)> on_callback_failure;
@@ -109,6 +112,10 @@ struct BackendInfo {
 
 /// Every back-end compiled into this build, available or not, in registry order.
 std::vector<BackendInfo> backend_catalogue();
+
+/// The CPUs this process may run on (its affinity mask), ascending: the values
+/// Options::worker_cpus accepts.
+std::vector<unsigned> allowed_cpus();
 /// Names of the back-ends that can be created on this machine, in registry order.
 std::vector<std::string> available_backends();
 /// Creates the named back-end. Throws std::invalid_argument for an unknown name (listing the known

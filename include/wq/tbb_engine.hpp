@@ -18,6 +18,7 @@
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
 
 #include <memory>
 #include <mutex>
@@ -46,6 +47,8 @@ private:
     detail::StatsArray stats_;  // one per arena slot
     std::unique_ptr<tbb::global_control> parallelism_;
     tbb::task_arena arena_;
+    /// Pins pool threads while they serve arena_ (only when Options::worker_cpus asks for it).
+    std::unique_ptr<tbb::task_scheduler_observer> pinning_;
     std::mutex shutdown_mutex_;  // serialises shutdown() callers
     bool shut_down_ = false;     // guarded by shutdown_mutex_
 };

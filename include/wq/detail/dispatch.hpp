@@ -159,4 +159,14 @@ private:
 /// Names the calling thread "wq-<backend>-<index>" where the OS allows (debuggers, top -H).
 void name_this_thread(std::string_view backend, unsigned index) noexcept;
 
+/// Restricts the calling thread to one CPU; false if the OS refused.
+bool pin_this_thread(unsigned cpu) noexcept;
+
+/// Lets the calling thread run on every CPU the process may use again.
+void unpin_this_thread() noexcept;
+
+/// What every worker thread does first: takes its name and, when Options::worker_cpus asks for
+/// it, its CPU (worker `index` → worker_cpus[index % size]).
+void start_worker_thread(std::string_view backend, unsigned index, const Options& options) noexcept;
+
 }  // namespace wq::detail
