@@ -1,59 +1,100 @@
 #!/usr/bin/env python3
-"""Smoke-checks a wq_bench run: every benchmark ran (none skipped by error), names follow the
-documented scheme, and each scenario carries its counters.
+"""Smoke-checks a wq_bench run: every benchmark ran (none skipped by error), every name follows the
+documented scheme and carries its counters, every scenario has a result for every back-end (and
+the same parameter sets for each), and every peer queue ran both shapes.
 
-Usage: check_results.py RESULTS.json BACKEND[,BACKEND...]
+Usage: check_results.py RESULTS.json BACKEND[,BACKEND...] PEER[,PEER...]
 """
 import json
 import re
 import sys
 
-# scenario name pattern -> counters it must report
-SCHEME = [
-    (re.compile(r"^floor/cacheline_rtt$"), {"rtt_ns", "oneway_ns"}),
-    (re.compile(r"^floor/wake_futex_rtt$"), {"rtt_ns", "ratio_to_floor"}),
-    (re.compile(r"^pingpong/(?P<backend>[a-z]+)$"), {"rtt_ns", "ratio_to_floor"}),
-    (re.compile(r"^latency/(?P<backend>[a-z]+)/rate:\d+/workers:\d+$"),
-     {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "ratio_to_floor"}),
-    (re.compile(r"^throughput/(?P<backend>[a-z]+)/producers:\d+/workers:\d+/work_ns:\d+/batch:\d+$"),
-     {"items_per_second"}),
-]
+B = r"(?P<backend>[a-z_]+)"
+# scenario -> (name pattern, counters every result must carry). README "Benchmark names" documents
+# the same list.
+SCHEME = {
+    "floor": (re.compile(r"^floor/(cacheline_rtt|wake_futex_rtt)$"), {"rtt_ns", "oneway_ns"}),
+    "peer": (re.compile(rf"^peer/{B}/shape:(?P<params>pingpong|1p1c)$"), set()),
+    "pingpong": (re.compile(rf"^pingpong/{B}(?P<params>/via:make_engine)?$"),
+                 {"rtt_ns", "ratio_to_floor"}),
+    "latency": (re.compile(rf"^latency/{B}(?P<params>/rate:\d+/workers:\d+)$"),
+                {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "late_sends", "ratio_to_floor"}),
+    "wakeup": (re.compile(rf"^wakeup/{B}(?P<params>)$"),
+               {"p50_ns", "p99_ns", "max_ns", "ratio_to_floor"}),
+    "throughput": (re.compile(rf"^throughput/{B}(?P<params>/producers:\d+/workers:\d+/work_ns:\d+"
+                              r"/batch:\d+(/via:make_engine)?)$"), {"items_per_second"}),
+    "burst": (re.compile(rf"^burst/{B}(?P<params>/items:\d+/work_ns:\d+)$"),
+              {"drain_ns", "items_per_second", "ratio_to_floor"}),
+    "cpu": (re.compile(rf"^cpu/{B}(?P<params>/rate:\d+)$"), {"cpu_ns_per_item", "idle_cpu_pct"}),
+}
+PEER_COUNTERS = {"pingpong": {"rtt_ns", "ratio_to_floor"}, "1p1c": {"items_per_second"}}
+
+
+def strip(name):
+    return re.sub(r"/(real_time|manual_time)$", "", name)
 
 
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) != 4:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     with open(argv[1], encoding="utf-8") as handle:
         data = json.load(handle)
     backends = set(argv[2].split(","))
+    peers = set(argv[3].split(","))
     problems = []
-    seen_backends = {}
+    params_by = {}  # (scenario, backend) -> set of parameter strings
+    floors = set()
     for bench in data.get("benchmarks", []):
-        name = re.sub(r"/(real_time|manual_time)$", "", bench["name"])
+        name = strip(bench["name"])
         if bench.get("error_occurred"):
             problems.append(f"{name}: skipped with error: {bench.get('error_message')}")
             continue
-        for pattern, counters in SCHEME:
-            match = pattern.match(name)
-            if match:
-                missing = counters - set(bench)
-                if missing:
-                    problems.append(f"{name}: missing counters {sorted(missing)}")
-                backend = match.groupdict().get("backend")
-                if backend is not None:
-                    seen_backends.setdefault(match.re.pattern.split("/")[0].lstrip("^"), set()).add(backend)
-                break
-        else:
+        scenario = name.split("/")[0]
+        pattern, counters = SCHEME.get(scenario, (None, None))
+        match = pattern.match(name) if pattern else None
+        if match is None:
             problems.append(f"{name}: not a documented benchmark name")
-    for scenario in ("pingpong", "latency", "throughput"):
-        missing = backends - seen_backends.get(scenario, set())
+            continue
+        if scenario == "floor":
+            floors.add(name)
+        else:
+            if scenario == "peer":
+                counters = PEER_COUNTERS[match["params"]]
+            params_by.setdefault((scenario, match["backend"]), set()).add(match["params"])
+        missing = counters - set(bench)
         if missing:
-            problems.append(f"{scenario}: no results for back-ends {sorted(missing)}")
+            problems.append(f"{name}: missing counters {sorted(missing)}")
+
+    if floors != {"floor/cacheline_rtt", "floor/wake_futex_rtt"}:
+        problems.append(f"floors: expected both, got {sorted(floors)}")
+    for scenario in SCHEME:
+        if scenario in ("floor", "peer"):
+            continue
+        reference = None
+        for backend in sorted(backends):
+            got = params_by.get((scenario, backend))
+            if not got:
+                problems.append(f"{scenario}: no results for back-end {backend}")
+                continue
+            if reference is None:
+                reference = (backend, got)
+            elif got != reference[1]:
+                problems.append(f"{scenario}: {backend} ran {sorted(got)}, "
+                                f"{reference[0]} ran {sorted(reference[1])}")
+        if scenario in ("pingpong", "throughput"):
+            for backend in sorted(backends):
+                if not any("via:make_engine" in p for p in params_by.get((scenario, backend), ())):
+                    problems.append(f"{scenario}: no via:make_engine result for {backend}")
+    for peer in sorted(peers):
+        got = params_by.get(("peer", peer), set())
+        if got != {"pingpong", "1p1c"}:
+            problems.append(f"peer/{peer}: expected shapes pingpong and 1p1c, got {sorted(got)}")
+
     for problem in problems:
         print(f"FAIL {problem}")
     count = len(data.get("benchmarks", []))
-    print(f"{count - len([p for p in problems if 'skipped' in p])} benchmarks checked, {len(problems)} problems")
+    print(f"{count} benchmarks checked, {len(problems)} problems")
     return 1 if problems or count == 0 else 0
 
 

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -30,6 +31,9 @@ struct OpenLoopConfig {
     std::size_t sends = 10'000;
     /// Busy work each callback does after recording (simulates a callback's cost).
     std::chrono::nanoseconds callback_work{0};
+    /// Called once every sent item has been dispatched, before the engine shuts down (an idle
+    /// engine, still running: cpu/ measures its idle burn here).
+    std::function<void()> when_drained;
 };
 
 struct OpenLoopResult {
@@ -147,8 +151,14 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
         }
         ++result.sent;
     }
-    // Ends: every accepted item is dispatched (the contract); shutdown below waits for it anyway.
-    engine.shutdown();
+    if (config.when_drained) {
+        // Ends: every accepted item is dispatched (the contract).
+        while (engine.counters().dispatched < result.sent) {
+            std::this_thread::sleep_for(std::chrono::microseconds{20});
+        }
+        config.when_drained();
+    }
+    engine.shutdown();  // returns once every accepted item is dispatched
     result.latency = histograms.merged();
     return result;
 }

@@ -105,7 +105,8 @@ void report_failure(const Options& options, MFASYNCRESULT* item,
     }
 }
 
-void start_worker_thread(std::string_view backend, unsigned index, const Options& options) noexcept {
+void start_worker_thread(std::string_view backend, unsigned index,
+                         const Options& options) noexcept {
     name_this_thread(backend, index);
     if (!options.worker_cpus.empty()) {
         // Validated in resolve_options; a refusal now (the mask changed since) leaves it unpinned.

@@ -43,10 +43,26 @@ void name_this_thread(std::string_view backend, unsigned index) noexcept {
 }
 
 namespace {
-// The process's mask: the main thread's (its thread id is the process id).
+// The affinity the process started with (read while the library loads, before any thread of the
+// program pins itself): what unpinning returns to and what worker_cpus may name.
+struct StartupAffinity {
+    cpu_set_t set{};
+    bool known = false;
+    StartupAffinity() noexcept {
+        CPU_ZERO(&set);
+        known = sched_getaffinity(0, sizeof set, &set) == 0;
+    }
+};
+const StartupAffinity& startup_affinity() noexcept {
+    static const StartupAffinity affinity;
+    return affinity;
+}
+// Read at load time, not at first use: by then the caller may have pinned itself.
+[[maybe_unused]] const bool g_startup_affinity_read = (startup_affinity(), true);
+
 bool process_affinity(cpu_set_t& set) noexcept {
-    CPU_ZERO(&set);
-    return sched_getaffinity(getpid(), sizeof set, &set) == 0;
+    set = startup_affinity().set;
+    return startup_affinity().known;
 }
 }  // namespace
 

@@ -27,8 +27,11 @@ TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {
     options.concurrency = 1;
     auto engine = make_engine(GetParam(), options);
     constexpr std::size_t sends = 400;
-    const OpenLoopResult result =
-        run_open_loop(*engine, OpenLoopConfig{200'000, sends, std::chrono::microseconds{10}});
+    OpenLoopConfig config;
+    config.rate_per_second = 200'000;
+    config.sends = sends;
+    config.callback_work = std::chrono::microseconds{10};
+    const OpenLoopResult result = run_open_loop(*engine, config);
     ASSERT_FALSE(result.put_failed);
     ASSERT_EQ(result.sent, sends);
     ASSERT_EQ(result.latency.count(), sends) << "every dispatched item is recorded once";

@@ -12,9 +12,9 @@
 //     the failure is counted (counters().callback_failures) and reported to
 //     Options::on_callback_failure. The HRESULT that Invoke returns is ignored, as MF ignores it.
 //   - shutdown(): from then on put returns MF_E_SHUTDOWN (also from callbacks). It returns once
-//     every accepted item has been dispatched — drained, not cancelled — and the workers have stopped.
-//     Idempotent and thread-safe; the destructor calls it. From a callback of the same engine it
-//     returns E_ILLEGAL_METHOD_CALL and does nothing (a worker cannot wait for itself).
+//     every accepted item has been dispatched — drained, not cancelled — and the workers have
+//     stopped. Idempotent and thread-safe; the destructor calls it. From a callback of the same
+//     engine it returns E_ILLEGAL_METHOD_CALL and does nothing (a worker cannot wait for itself).
 //
 // Thread-safety: every member function may be called from any thread, concurrently.
 // Allocation: put on `mutex` and `tbb` may allocate (deque block, TBB task); `mpmc` allocates only
@@ -113,8 +113,8 @@ struct BackendInfo {
 /// Every back-end compiled into this build, available or not, in registry order.
 std::vector<BackendInfo> backend_catalogue();
 
-/// The CPUs this process may run on (its affinity mask), ascending: the values
-/// Options::worker_cpus accepts.
+/// The CPUs this process may run on (on Linux, its affinity mask when it started: a thread that
+/// pins itself later does not shrink it), ascending: the values Options::worker_cpus accepts.
 std::vector<unsigned> allowed_cpus();
 /// Names of the back-ends that can be created on this machine, in registry order.
 std::vector<std::string> available_backends();

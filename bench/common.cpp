@@ -1,0 +1,174 @@
+// bench/common.cpp — shared pieces of the benchmark suite (see common.hpp).
+#include "common.hpp"
+
+#include "wq/detail/dispatch.hpp"
+
+#include <algorithm>
+
+namespace wq::bench {
+
+// ---- Busy work
+
+namespace {
+double g_spins_per_ns = 0;
+
+void spin_iterations(std::uint64_t iterations) {
+    for (std::uint64_t i = 0; i < iterations; ++i) {
+        benchmark::DoNotOptimize(i);
+    }
+}
+}  // namespace
+
+void calibrate_busy_work() {
+    constexpr std::uint64_t probe = 20'000'000;
+    double best = 1e300;
+    for (int attempt = 0; attempt < 3; ++attempt) {  // best of three: least disturbed
+        const auto start = Clock::now();
+        spin_iterations(probe);
+        best = std::min(best, elapsed_ns(start));
+    }
+    g_spins_per_ns = static_cast<double>(probe) / best;
+}
+
+void busy_work(std::uint64_t ns) {
+    if (ns != 0) {
+        spin_iterations(static_cast<std::uint64_t>(static_cast<double>(ns) * g_spins_per_ns));
+    }
+}
+
+// ---- Tallies
+
+Tally& Tallies::mine() {
+    thread_local Tally* tally = nullptr;
+    if (tally == nullptr) {
+        const std::lock_guard lock(mutex_);
+        tallies_.push_back(std::make_unique<Tally>());
+        tally = tallies_.back().get();
+    }
+    return *tally;
+}
+
+std::pair<std::uint64_t, std::uint64_t> Tallies::totals() {
+    const std::lock_guard lock(mutex_);
+    std::uint64_t count = 0;
+    std::uint64_t checksum = 0;
+    for (const auto& tally : tallies_) {
+        count += tally->count.load(std::memory_order_acquire);
+        checksum += tally->checksum.load(std::memory_order_acquire);
+    }
+    return {count, checksum};
+}
+
+void Tallies::reset() {
+    const std::lock_guard lock(mutex_);
+    for (const auto& tally : tallies_) {
+        tally->count.store(0, std::memory_order_relaxed);
+        tally->checksum.store(0, std::memory_order_relaxed);
+    }
+}
+
+Tallies& tallies() {
+    static Tallies instance;  // the thread_local in mine() assumes exactly one instance
+    return instance;
+}
+
+// ---- Floors
+
+Floors& floors() {
+    static Floors instance;
+    return instance;
+}
+
+void report_ratio_to_floor(benchmark::State& state, double value, double floor) {
+    if (floor > 0) {
+        state.counters["ratio_to_floor"] = value / floor;
+    }
+}
+
+// ---- Placement
+
+namespace {
+bool g_pinning = true;
+
+const std::vector<unsigned>& cpus() {
+    static const std::vector<unsigned> list = allowed_cpus();
+    return list;
+}
+}  // namespace
+
+void set_pinning_enabled(bool enabled) {
+    g_pinning = enabled;
+}
+
+bool pinning_enabled() {
+    return g_pinning;
+}
+
+unsigned usable_cpus() {
+    return std::max<unsigned>(1, static_cast<unsigned>(cpus().size()));
+}
+
+Placement place(benchmark::State& state, unsigned app_threads, unsigned workers) {
+    Placement placement;
+    placement.options.workers = workers;
+    const unsigned busy = app_threads + workers;
+    if (!g_pinning) {
+        state.SetLabel("unpinned (--wq_no_pin)");
+        return placement;
+    }
+    if (busy > cpus().size()) {
+        state.SetLabel("unpinned: " + std::to_string(busy) + " busy threads on " +
+                       std::to_string(cpus().size()) + " CPUs");
+        return placement;
+    }
+    placement.pinned = true;
+    placement.app_cpus.assign(cpus().begin(), cpus().begin() + app_threads);
+    placement.options.worker_cpus.assign(cpus().begin() + app_threads, cpus().begin() + busy);
+    state.SetLabel("pinned");
+    return placement;
+}
+
+ScopedPin::ScopedPin(bool pin, unsigned cpu) : pinned_(pin && detail::pin_this_thread(cpu)) {}
+
+ScopedPin::~ScopedPin() {
+    if (pinned_) {
+        detail::unpin_this_thread();
+    }
+}
+
+// ---- Registration
+
+namespace {
+bool g_full = false;
+
+std::vector<std::string>& names() {
+    static std::vector<std::string> list;
+    return list;
+}
+}  // namespace
+
+void set_full_suite(bool full) {
+    g_full = full;
+}
+
+bool full_suite() {
+    return g_full;
+}
+
+void add(Suite suite, const std::string& name, std::function<void(benchmark::State&)> run,
+         benchmark::TimeUnit unit) {
+    if (suite == Suite::full && !g_full) {
+        return;
+    }
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [run = std::move(run)](benchmark::State& state) { run(state); })
+        ->UseRealTime()
+        ->Unit(unit);
+    names().push_back(name + "/real_time");
+}
+
+const std::vector<std::string>& registered_names() {
+    return names();
+}
+
+}  // namespace wq::bench

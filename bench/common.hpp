@@ -1,0 +1,155 @@
+// bench/common.hpp — what every wqbench scenario shares: the clock, calibrated busy work,
+// exactly-once tallies, this run's floors, thread placement, and registration into the default
+// or the full suite.
+#pragma once
+
+#include "open_loop.hpp"
+#include "wq/async_result.hpp"
+#include "wq/config.hpp"
+#include "wq/engine.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wq::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double elapsed_ns(Clock::time_point since) {
+    return std::chrono::duration<double, std::nano>(Clock::now() - since).count();
+}
+
+// ---- Calibrated busy work: a callback's cost -------------------------------------------------
+
+/// Measures the spin loop's speed once, before any benchmark (best of three).
+void calibrate_busy_work();
+/// Spins for about `ns` nanoseconds (calibrated; no clock reads on the way).
+void busy_work(std::uint64_t ns);
+
+// ---- A callback object that lives as long as the benchmark ------------------------------------
+
+template <class F>
+class StaticCallback final : public IMFAsyncCallback {
+public:
+    explicit StaticCallback(F function) : function_(std::move(function)) {}
+    HRESULT QueryInterface(REFIID /*riid*/, void** out) override {
+        *out = nullptr;
+        return E_NOINTERFACE;
+    }
+    ULONG AddRef() override { return 2; }
+    ULONG Release() override { return 1; }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+    HRESULT Invoke(IMFAsyncResult* result) override {
+        function_(static_cast<BenchItem*>(result));
+        return S_OK;
+    }
+
+private:
+    F function_;
+};
+
+// ---- Exactly-once checks without a shared counter on the dispatch path -----------------------
+
+struct alignas(cache_line_size) Tally {
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<std::uint64_t> checksum{0};
+
+    /// Single writer (the thread that owns it): load + store, no locked instruction.
+    void add(std::uint64_t id) noexcept {
+        count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        checksum.store(checksum.load(std::memory_order_relaxed) + id, std::memory_order_release);
+    }
+};
+
+/// One Tally per thread that ever dispatched, summed on demand.
+class Tallies {
+public:
+    Tally& mine();
+    std::pair<std::uint64_t, std::uint64_t> totals();  ///< (count, checksum)
+    void reset();
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Tally>> tallies_;  // never shrinks: threads keep their pointer
+};
+
+Tallies& tallies();
+
+// ---- This run's floors (set by floor/..., which run first) -----------------------------------
+
+struct Floors {
+    double cacheline_rtt_ns = 0;     ///< two threads bouncing one cache line, round trip
+    double cacheline_oneway_ns = 0;  ///< its forward leg
+    double wake_rtt_ns = 0;          ///< the same with both sides sleeping in the kernel
+    double wake_oneway_ns = 0;       ///< wake a sleeping thread → it runs
+};
+Floors& floors();
+
+/// counters["ratio_to_floor"] = value / floor, when the floor ran in this run (not filtered out).
+void report_ratio_to_floor(benchmark::State& state, double value, double floor);
+
+// ---- Thread placement ------------------------------------------------------------------------
+// Busy threads (spinning producers or the benchmark thread, and the engine's workers) go to
+// distinct CPUs when they fit in the CPUs this process may use; otherwise (oversubscription on
+// purpose) every thread is left to the scheduler. The choice is the benchmark's label.
+
+struct Placement {
+    bool pinned = false;
+    std::vector<unsigned> app_cpus;  ///< for the benchmark's own busy threads, in order
+    Options options;                 ///< workers set; worker_cpus set when pinned
+};
+
+/// Decides where `app_threads` busy benchmark threads and `workers` workers run; labels `state`.
+Placement place(benchmark::State& state, unsigned app_threads, unsigned workers);
+
+/// Pins the calling thread to `cpu` for its lifetime when `pin`; unpins on destruction.
+class ScopedPin {
+public:
+    ScopedPin(bool pin, unsigned cpu);
+    ~ScopedPin();
+    ScopedPin(const ScopedPin&) = delete;
+    ScopedPin& operator=(const ScopedPin&) = delete;
+
+private:
+    bool pinned_;
+};
+
+/// Whether pinning is on for this run (off with --wq_no_pin), and the CPUs it may use.
+void set_pinning_enabled(bool enabled);
+bool pinning_enabled();
+unsigned usable_cpus();
+
+// ---- Registration: the default suite and the full one ----------------------------------------
+
+enum class Suite {
+    standard,  ///< in the default run (≤ 5 min on 2 cores) and in --full
+    full,      ///< only in --full
+};
+
+void set_full_suite(bool full);
+bool full_suite();
+
+/// Registers `name` (real time, the given unit) if its suite is being run, and remembers it for
+/// the progress count.
+void add(Suite suite, const std::string& name, std::function<void(benchmark::State&)> run,
+         benchmark::TimeUnit unit = benchmark::kNanosecond);
+
+/// The names registered so far (as Google Benchmark sees them: with "/real_time").
+const std::vector<std::string>& registered_names();
+
+// ---- The scenario families (each file registers its own) -------------------------------------
+
+void register_floors();
+void register_engine_benchmarks();
+void register_peer_benchmarks();
+
+}  // namespace wq::bench

@@ -1,0 +1,140 @@
+// floor/... — what the hardware and the kernel allow, measured first in every run. Later results
+// report ratio_to_floor against the floor that bounds them (kept in floors()).
+//
+//   floor/cacheline_rtt    rtt_ns, oneway_ns     two threads bounce one cache line
+//   floor/wake_futex_rtt   rtt_ns, oneway_ns     the same, each side sleeping in a futex
+#include "common.hpp"
+
+#include "wq/detail/futex.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace wq::bench {
+namespace {
+
+std::int64_t now_ticks() {
+    return Clock::now().time_since_epoch().count();
+}
+
+double ticks_to_ns(std::int64_t ticks) {
+    return std::chrono::duration<double, std::nano>(Clock::duration{ticks}).count();
+}
+
+// The benchmark thread writes `ping` (with a clock stamp), the partner answers on `pong`. rtt_ns
+// is the round trip; oneway_ns the forward leg alone, from the stamp (steady_clock is the same on
+// every core).
+struct alignas(cache_line_size) PingLine {
+    std::atomic<std::uint64_t> ping{0};
+    std::atomic<std::int64_t> stamp{0};
+};
+struct alignas(cache_line_size) PongLine {
+    std::atomic<std::uint64_t> pong{0};
+};
+
+void floor_cacheline(benchmark::State& state) {
+    const Placement placement = place(state, 2, 0);
+    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    PingLine request;
+    PongLine reply;
+    std::atomic<std::int64_t> forward_total{0};
+    std::thread partner([&] {
+        const ScopedPin partner_pin(placement.pinned, placement.pinned ? placement.app_cpus[1] : 0);
+        std::int64_t forward = 0;
+        for (std::uint64_t expected = 1;; ++expected) {
+            std::uint64_t seen = 0;
+            // Ends: the benchmark thread sends every round, then UINT64_MAX to stop.
+            while ((seen = request.ping.load(std::memory_order_acquire)) < expected) {
+                detail::cpu_pause();
+            }
+            if (seen == UINT64_MAX) {
+                break;
+            }
+            forward += now_ticks() - request.stamp.load(std::memory_order_relaxed);
+            reply.pong.store(seen, std::memory_order_release);
+        }
+        forward_total.store(forward, std::memory_order_release);
+    });
+    std::uint64_t round = 0;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        ++round;
+        request.stamp.store(now_ticks(), std::memory_order_relaxed);
+        request.ping.store(round, std::memory_order_release);
+        while (reply.pong.load(std::memory_order_acquire) != round) {
+            detail::cpu_pause();
+        }
+    }
+    const double elapsed = elapsed_ns(start);
+    request.ping.store(UINT64_MAX, std::memory_order_release);
+    partner.join();
+    const double rounds = static_cast<double>(std::max<std::uint64_t>(round, 1));
+    floors().cacheline_rtt_ns = elapsed / rounds;
+    floors().cacheline_oneway_ns =
+        ticks_to_ns(forward_total.load(std::memory_order_acquire)) / rounds;
+    state.counters["rtt_ns"] = floors().cacheline_rtt_ns;
+    state.counters["oneway_ns"] = floors().cacheline_oneway_ns;
+}
+
+// The blocking wake floor: the same round trip, but each side sleeps in the kernel (futex) until
+// the other wakes it — what a parked worker costs to reach. oneway_ns: from just before the wake
+// call to the woken thread running.
+void floor_wake_futex(benchmark::State& state) {
+    const Placement placement = place(state, 2, 0);
+    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    std::atomic<std::uint32_t> request{0};
+    std::atomic<std::uint32_t> reply{0};
+    std::atomic<std::int64_t> stamp{0};
+    std::atomic<std::int64_t> forward_total{0};
+    std::atomic<bool> stop{false};
+    std::thread partner([&] {
+        const ScopedPin partner_pin(placement.pinned, placement.pinned ? placement.app_cpus[1] : 0);
+        std::int64_t forward = 0;
+        for (std::uint32_t expected = 1;; ++expected) {
+            // Ends: each round and the stop change `request` and wake us.
+            while (request.load(std::memory_order_acquire) < expected &&
+                   !stop.load(std::memory_order_acquire)) {
+                detail::futex_wait(request, expected - 1);
+            }
+            if (stop.load(std::memory_order_acquire)) {
+                break;
+            }
+            forward += now_ticks() - stamp.load(std::memory_order_relaxed);
+            reply.store(expected, std::memory_order_release);
+            detail::futex_wake_one(reply);
+        }
+        forward_total.store(forward, std::memory_order_release);
+    });
+    std::uint32_t round = 0;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        ++round;
+        stamp.store(now_ticks(), std::memory_order_relaxed);
+        request.store(round, std::memory_order_release);
+        detail::futex_wake_one(request);
+        while (reply.load(std::memory_order_acquire) != round) {
+            detail::futex_wait(reply, round - 1);
+        }
+    }
+    const double elapsed = elapsed_ns(start);
+    stop.store(true, std::memory_order_release);
+    request.fetch_add(1, std::memory_order_release);
+    detail::futex_wake_one(request);
+    partner.join();
+    const double rounds = static_cast<double>(std::max<std::uint32_t>(round, 1));
+    floors().wake_rtt_ns = elapsed / rounds;
+    floors().wake_oneway_ns = ticks_to_ns(forward_total.load(std::memory_order_acquire)) / rounds;
+    state.counters["rtt_ns"] = floors().wake_rtt_ns;
+    state.counters["oneway_ns"] = floors().wake_oneway_ns;
+    report_ratio_to_floor(state, floors().wake_rtt_ns, floors().cacheline_rtt_ns);
+}
+
+}  // namespace
+
+void register_floors() {
+    // Google Benchmark runs in registration order: these are registered before anything else.
+    add(Suite::standard, "floor/cacheline_rtt", floor_cacheline);
+    add(Suite::standard, "floor/wake_futex_rtt", floor_wake_futex);
+}
+
+}  // namespace wq::bench

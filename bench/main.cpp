@@ -1,0 +1,204 @@
+// wq_bench — wqbench's benchmark suite (Google Benchmark). README "Benchmarks" documents every
+// scenario and name.
+//
+//   wq_bench                    the default suite (≤ 5 min on 2 cores)
+//   wq_bench --wq_full          everything (the full throughput sweep, the biggest bursts)
+//   wq_bench --wq_no_pin        leave every thread to the scheduler
+//   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
+#include "common.hpp"
+
+#include "wq/build_config.hpp"
+
+#include <boost/version.hpp>
+#if WQ_HAVE_TBB
+#include <oneapi/tbb/version.h>
+#endif
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <regex>
+#include <string_view>
+#include <type_traits>
+
+#ifndef WQ_BUILD_TYPE
+#define WQ_BUILD_TYPE "unknown"
+#endif
+#ifndef WQ_LIBURING_VERSION
+#define WQ_LIBURING_VERSION "not used"
+#endif
+
+namespace wq::bench {
+namespace {
+
+// How many registered benchmarks the --benchmark_filter selects (Google Benchmark's rule: a
+// regular expression searched in the name; a leading '-' negates it). For the progress count only.
+std::size_t selected_count(const std::string& filter) {
+    const std::vector<std::string>& names = registered_names();
+    if (filter.empty() || filter == "all" || filter == ".") {
+        return names.size();
+    }
+    const bool negated = filter.front() == '-';
+    try {
+        const std::regex pattern(negated ? filter.substr(1) : filter, std::regex::extended);
+        return static_cast<std::size_t>(
+            std::count_if(names.begin(), names.end(),
+                          [&](const auto& n) { return std::regex_search(n, pattern) != negated; }));
+    } catch (const std::regex_error&) {
+        return 0;  // unknown: the progress shows no total
+    }
+}
+
+// The console output with "[done/total elapsed]" in front of each finished benchmark, so a long
+// run shows how far it has got.
+class ProgressReporter final : public benchmark::ConsoleReporter {
+public:
+    ProgressReporter(OutputOptions options, std::size_t total)
+        : benchmark::ConsoleReporter(options), total_(total) {}
+
+protected:
+    void PrintRunData(const Run& run) override {
+        ++done_;
+        const auto seconds = static_cast<unsigned long>(elapsed_ns(start_) / 1e9);
+        char prefix[96];
+        if (total_ > 0) {
+            std::snprintf(prefix, sizeof prefix, "[%3zu/%zu %2lu:%02lu] ", done_, total_,
+                          seconds / 60, seconds % 60);
+        } else {
+            std::snprintf(prefix, sizeof prefix, "[%3zu %2lu:%02lu] ", done_, seconds / 60,
+                          seconds % 60);
+        }
+        GetOutputStream() << prefix;
+        benchmark::ConsoleReporter::PrintRunData(run);
+    }
+
+private:
+    std::size_t total_;
+    std::size_t done_ = 0;
+    Clock::time_point start_ = Clock::now();
+};
+
+template <class T>
+std::string join(const std::vector<T>& values) {
+    std::string text;
+    for (const T& value : values) {
+        if (!text.empty()) {
+            text += ',';
+        }
+        if constexpr (std::is_same_v<T, std::string>) {
+            text += value;
+        } else {
+            text += std::to_string(value);
+        }
+    }
+    return text;
+}
+
+// The console options Google Benchmark would pick for its own reporter (--benchmark_color,
+// --benchmark_counters_tabular; colour by default only on a terminal).
+benchmark::ConsoleReporter::OutputOptions console_options(int argc, char** argv) {
+    std::string color = "auto";
+    bool tabular = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg.starts_with("--benchmark_color=")) {
+            color = arg.substr(std::strlen("--benchmark_color="));
+        } else if (arg == "--benchmark_counters_tabular" ||
+                   arg == "--benchmark_counters_tabular=true") {
+            tabular = true;
+        } else if (arg == "--benchmark_counters_tabular=false") {
+            tabular = false;
+        }
+    }
+    const char* term = std::getenv("TERM");
+    const bool terminal =
+        isatty(STDOUT_FILENO) != 0 && term != nullptr && std::string_view(term) != "dumb";
+    const bool use_color = color == "true" || color == "yes" || (color == "auto" && terminal);
+    int options = benchmark::ConsoleReporter::OO_None;
+    if (use_color) {
+        options |= benchmark::ConsoleReporter::OO_Color;
+    }
+    if (tabular) {
+        options |= benchmark::ConsoleReporter::OO_Tabular;
+    }
+    return static_cast<benchmark::ConsoleReporter::OutputOptions>(options);
+}
+
+std::string kernel() {
+    utsname name{};
+    if (uname(&name) != 0) {
+        return "unknown";
+    }
+    return std::string(name.sysname) + " " + name.release;
+}
+
+void add_context() {
+    benchmark::AddCustomContext("wq.backends", join(available_backends()));
+    benchmark::AddCustomContext("wq.suite", full_suite() ? "full" : "default");
+    benchmark::AddCustomContext("wq.cpus", join(allowed_cpus()));
+    benchmark::AddCustomContext("wq.pinning",
+                                pinning_enabled()
+                                    ? "busy threads on distinct CPUs when they fit, else unpinned "
+                                      "(each benchmark's label says which)"
+                                    : "off (--wq_no_pin)");
+#if defined(__clang__)
+    benchmark::AddCustomContext("wq.compiler", std::string("clang ") + __clang_version__);
+#elif defined(__GNUC__)
+    benchmark::AddCustomContext("wq.compiler", std::string("gcc ") + __VERSION__);
+#endif
+    benchmark::AddCustomContext("wq.build_type", WQ_BUILD_TYPE);
+    benchmark::AddCustomContext("wq.kernel", kernel());
+#if WQ_HAVE_TBB
+    benchmark::AddCustomContext("wq.onetbb", TBB_VERSION_STRING);
+#endif
+    benchmark::AddCustomContext("wq.boost", BOOST_LIB_VERSION);
+    benchmark::AddCustomContext("wq.liburing", WQ_LIBURING_VERSION);
+}
+
+}  // namespace
+}  // namespace wq::bench
+
+int main(int argc, char** argv) {
+    using namespace wq::bench;
+    const auto console = console_options(argc, argv);
+    // Our own flags first; everything else goes to Google Benchmark.
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--wq_full") {
+            set_full_suite(true);
+        } else if (arg == "--wq_no_pin") {
+            set_pinning_enabled(false);
+        } else if (arg.starts_with("--wq_")) {
+            std::fprintf(stderr, "wq_bench: unknown flag '%s' (known: --wq_full, --wq_no_pin)\n",
+                         argv[i]);
+            return 2;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+        return 2;
+    }
+    calibrate_busy_work();
+    add_context();
+    // Registration order is run order: floors first (later results divide by them), then the bare
+    // peers, then the engines.
+    register_floors();
+    register_peer_benchmarks();
+    register_engine_benchmarks();
+    ProgressReporter progress(console, selected_count(benchmark::GetBenchmarkFilter()));
+    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
+    benchmark::Shutdown();
+    if (ran == 0) {
+        std::fprintf(stderr, "wq_bench: no benchmark matches the filter '%s'\n",
+                     benchmark::GetBenchmarkFilter().c_str());
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,225 @@
+// peer/<queue>/... — bare peer queues in the same run, with a pointer-sized payload, so the
+// engine's overhead over a bare queue is visible (README "Benchmark names"):
+//
+//   peer/<queue>/shape:pingpong   rtt_ns ratio_to_floor   two queues, one value bouncing
+//   peer/<queue>/shape:1p1c       items_per_second        one producer, one consumer
+//
+// Queues: moodycamel (ConcurrentQueue, the one `mpmc` is built on, used the same way: enqueue
+// without a token, dequeue with a consumer token), atomic_queue (AtomicQueueB), boost_lockfree
+// (boost::lockfree::queue), tbb_bounded (tbb::concurrent_bounded_queue, non-blocking try_*). Both
+// sides spin on an empty queue, as the engines' spinning workers do.
+#include "common.hpp"
+
+#include "wq/build_config.hpp"
+
+#include <atomic_queue/atomic_queue.h>
+#include <concurrentqueue.h>
+#include <boost/lockfree/queue.hpp>
+#if WQ_HAVE_TBB
+#include <oneapi/tbb/concurrent_queue.h>
+#endif
+
+#include <thread>
+
+namespace wq::bench {
+namespace {
+
+constexpr std::size_t capacity = 65'536;  // ≥ one 1p1c round: a push never finds the queue full
+
+using Value = void*;
+
+Value to_value(std::uint64_t id) {
+    return reinterpret_cast<Value>(
+        static_cast<std::uintptr_t>(id));  // NOLINT(performance-no-int-to-ptr)
+}
+
+std::uint64_t from_value(Value value) {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(value));
+}
+
+// Each adapter: try_push(value) from any thread; a Consumer (per consuming thread) with
+// try_pop(value&). Values are never null (atomic_queue reserves null as its empty marker).
+
+struct Moodycamel {
+    static constexpr const char* name = "moodycamel";
+    moodycamel::ConcurrentQueue<Value> queue{capacity};
+    bool try_push(Value value) { return queue.enqueue(value); }
+    struct Consumer {
+        explicit Consumer(Moodycamel& q) : queue(q.queue), token(q.queue) {}
+        bool try_pop(Value& value) { return queue.try_dequeue(token, value); }
+        moodycamel::ConcurrentQueue<Value>& queue;
+        moodycamel::ConsumerToken token;
+    };
+};
+
+struct AtomicQueue {
+    static constexpr const char* name = "atomic_queue";
+    atomic_queue::AtomicQueueB<Value> queue{static_cast<unsigned>(capacity)};
+    bool try_push(Value value) { return queue.try_push(std::move(value)); }
+    struct Consumer {
+        explicit Consumer(AtomicQueue& q) : queue(q.queue) {}
+        bool try_pop(Value& value) { return queue.try_pop(value); }
+        atomic_queue::AtomicQueueB<Value>& queue;
+    };
+};
+
+struct BoostLockfree {
+    static constexpr const char* name = "boost_lockfree";
+    boost::lockfree::queue<Value> queue{capacity};
+    bool try_push(Value value) { return queue.push(value); }
+    struct Consumer {
+        explicit Consumer(BoostLockfree& q) : queue(q.queue) {}
+        bool try_pop(Value& value) { return queue.pop(value); }
+        boost::lockfree::queue<Value>& queue;
+    };
+};
+
+#if WQ_HAVE_TBB
+struct TbbBounded {
+    static constexpr const char* name = "tbb_bounded";
+    TbbBounded() { queue.set_capacity(capacity); }
+    tbb::concurrent_bounded_queue<Value> queue;
+    bool try_push(Value value) { return queue.try_push(value); }
+    struct Consumer {
+        explicit Consumer(TbbBounded& q) : queue(q.queue) {}
+        bool try_pop(Value& value) { return queue.try_pop(value); }
+        tbb::concurrent_bounded_queue<Value>& queue;
+    };
+};
+#endif
+
+template <class Queue>
+void push_spinning(Queue& queue, Value value) {
+    // Ends: a consumer drains the queue (the capacity is never reached in these shapes).
+    while (!queue.try_push(value)) {
+        detail::cpu_pause();
+    }
+}
+
+template <class Queue>
+Value pop_spinning(typename Queue::Consumer& consumer) {
+    Value value = nullptr;
+    // Ends: the other side pushes (every push is matched by one pop in these shapes).
+    while (!consumer.try_pop(value)) {
+        detail::cpu_pause();
+    }
+    return value;
+}
+
+// Ping-pong: the benchmark thread pushes round r to `requests`; the partner pops it and pushes it
+// to `replies`; the benchmark thread pops it. Zero ends the partner.
+template <class Queue>
+void peer_pingpong(benchmark::State& state) {
+    const Placement placement = place(state, 2, 0);
+    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    auto requests = std::make_unique<Queue>();
+    auto replies = std::make_unique<Queue>();
+    constexpr std::uint64_t stop = UINT64_MAX;
+    std::thread partner([&] {
+        const ScopedPin partner_pin(placement.pinned, placement.pinned ? placement.app_cpus[1] : 0);
+        typename Queue::Consumer consumer(*requests);
+        for (;;) {
+            const Value value = pop_spinning<Queue>(consumer);
+            if (from_value(value) == stop) {
+                return;
+            }
+            push_spinning(*replies, value);
+        }
+    });
+    typename Queue::Consumer consumer(*replies);
+    std::uint64_t round = 0;
+    bool mismatch = false;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        push_spinning(*requests, to_value(++round));
+        mismatch |= from_value(pop_spinning<Queue>(consumer)) != round;
+    }
+    const double elapsed = elapsed_ns(start);
+    push_spinning(*requests, to_value(stop));
+    partner.join();
+    if (mismatch) {
+        state.SkipWithError("a reply did not match its request");
+        return;
+    }
+    const double rtt = elapsed / static_cast<double>(std::max<std::uint64_t>(round, 1));
+    state.counters["rtt_ns"] = rtt;
+    report_ratio_to_floor(state, rtt, floors().cacheline_rtt_ns);
+}
+
+// One producer (the benchmark thread) pushes a round of values, one consumer pops them, counting
+// and summing; the round ends when the consumer has all of them. Exactly-once by count + checksum.
+template <class Queue>
+void peer_1p1c(benchmark::State& state) {
+    constexpr std::size_t round_items = 32'768;
+    const Placement placement = place(state, 2, 0);
+    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    auto queue = std::make_unique<Queue>();
+    std::atomic<std::uint64_t> consumed{0};
+    std::atomic<std::uint64_t> checksum{0};
+    std::atomic<bool> quit{false};
+    std::thread consumer_thread([&] {
+        const ScopedPin consumer_pin(placement.pinned,
+                                     placement.pinned ? placement.app_cpus[1] : 0);
+        typename Queue::Consumer consumer(*queue);
+        std::uint64_t count = 0;
+        std::uint64_t sum = 0;
+        Value value = nullptr;
+        // Ends: the benchmark thread sets quit after its last round has been consumed.
+        while (!quit.load(std::memory_order_acquire)) {
+            if (consumer.try_pop(value)) {
+                ++count;
+                sum += from_value(value);
+                consumed.store(count, std::memory_order_release);
+            } else {
+                detail::cpu_pause();
+            }
+        }
+        checksum.store(sum, std::memory_order_release);
+    });
+    std::uint64_t rounds = 0;
+    for ([[maybe_unused]] auto _ : state) {
+        for (std::size_t i = 1; i <= round_items; ++i) {
+            push_spinning(*queue, to_value(i));
+        }
+        ++rounds;
+        // Ends: the consumer pops every value pushed. The deadline only guards against a queue
+        // that lost one (the check below then fails the benchmark).
+        const auto deadline = Clock::now() + std::chrono::seconds{60};
+        while (consumed.load(std::memory_order_acquire) < rounds * round_items &&
+               Clock::now() < deadline) {
+            detail::cpu_pause();
+        }
+    }
+    quit.store(true, std::memory_order_release);
+    consumer_thread.join();
+    const std::uint64_t round_checksum = round_items * (round_items + 1) / 2;
+    if (consumed.load() != rounds * round_items || checksum.load() != rounds * round_checksum) {
+        state.SkipWithError("exactly-once violated: consumed count or checksum mismatch");
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(rounds * round_items));
+}
+
+template <class Queue>
+void register_peer(bool throughput) {
+    const std::string prefix = std::string("peer/") + Queue::name;
+    if (throughput) {
+        add(Suite::standard, prefix + "/shape:1p1c", peer_1p1c<Queue>, benchmark::kMillisecond);
+    } else {
+        add(Suite::standard, prefix + "/shape:pingpong", peer_pingpong<Queue>);
+    }
+}
+
+}  // namespace
+
+void register_peer_benchmarks() {
+    for (const bool throughput : {false, true}) {
+        register_peer<Moodycamel>(throughput);
+        register_peer<AtomicQueue>(throughput);
+        register_peer<BoostLockfree>(throughput);
+#if WQ_HAVE_TBB
+        register_peer<TbbBounded>(throughput);
+#endif
+    }
+}
+
+}  // namespace wq::bench
