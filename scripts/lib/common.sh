@@ -9,6 +9,7 @@ WQ_PACKAGES=(
   cmake ninja-build g++ pkg-config python3
   libgtest-dev libbenchmark-dev
   libtbb-dev libconcurrentqueue-dev liburing-dev
+  libatomic-queue-dev libboost-dev
 )
 
 # The Windows cross build and its tests under Wine.

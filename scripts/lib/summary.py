@@ -1,104 +1,223 @@
 #!/usr/bin/env python3
-"""Prints the ten-second summary of a wqbench result file: per scenario, back-ends ranked.
+"""Prints the ten-second summary of a wqbench result file: per scenario, a row per parameter set
+with every back-end's figure side by side, the winner starred, and the winner's ratio to this
+run's floor and to the best bare peer queue.
 
 Usage: summary.py RESULTS.json
 
-Benchmark names are <scenario>/<backend>[/<param>:<value>...][/real_time]; rows that differ only in
-<backend> are compared with each other. Standard library only (runs on any python3).
+Benchmark names are <scenario>/<backend>[/<param>:<value>...][/real_time] (README "Benchmark
+names"). Standard library only (runs on any python3).
 """
 import json
 import sys
 
-# scenario -> (counter, unit, higher_is_better)
-METRICS = {
-    "pingpong": ("rtt_ns", "ns", False),
-    "latency": ("p99_ns", "ns", False),
-    "throughput": ("items_per_second", "items/s", True),
+# scenario -> (title, counter ranked, unit, higher is better, floor key or None)
+SCENARIOS = {
+    "pingpong": ("round trip through the engine", "rtt_ns", "ns", False, "cacheline_rtt"),
+    "latency": ("open-loop one-way latency, p99", "p99_ns", "ns", False, "cacheline_oneway"),
+    "wakeup": ("waking a parked worker, p50", "p50_ns", "ns", False, "wake_oneway"),
+    "throughput": ("items per second", "items_per_second", "/s", True, None),
+    "burst": ("fan-out of N items, time to drain (median)", "drain_ns", "ns", False, "burst_ideal"),
+    "cpu": ("CPU per item under load", "cpu_ns_per_item", "ns", False, None),
 }
+PEER_SHAPES = {"pingpong": ("rtt_ns", False), "1p1c": ("items_per_second", True)}
 
 
-def split_name(name):
+def human(value, unit):
+    if value is None:
+        return "-"
+    if unit == "/s":
+        for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+            if value >= scale:
+                return f"{value / scale:.3g}{suffix}/s"
+        return f"{value:.0f}/s"
+    if value >= 1e6:
+        return f"{value / 1e6:.3g} ms"
+    if value >= 1e3:
+        return f"{value / 1e3:.3g} µs"
+    return f"{value:.0f} ns"
+
+
+def parse(name):
     parts = [p for p in name.split("/") if p not in ("real_time", "manual_time")]
     if len(parts) < 2:
         return None
     return parts[0], parts[1], "/".join(parts[2:])
 
 
-def human(value, unit):
-    if unit == "items/s":
-        for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-            if value >= scale:
-                return f"{value / scale:.2f} {suffix}{unit}"
-        return f"{value:.0f} {unit}"
-    if value >= 1e6:
-        return f"{value / 1e6:.2f} ms"
-    if value >= 1e3:
-        return f"{value / 1e3:.2f} µs"
-    return f"{value:.0f} {unit}"
+def short(params):
+    """producers:1/workers:2/work_ns:0/batch:1 -> P1 W2 work 0ns batch 1"""
+    if not params:
+        return ""
+    words = []
+    for part in params.split("/"):
+        key, _, value = part.partition(":")
+        if key in ("producers", "workers"):
+            words.append(key[0].upper() + value)
+        elif key == "work_ns":
+            words.append(f"work {value}ns")
+        elif key == "rate":
+            words.append(f"rate {value}/s")
+        else:
+            words.append(f"{key} {value}")
+    return " ".join(words)
+
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, json.JSONDecodeError) as error:
+        print(f"error: cannot read results file '{path}': {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 def main(argv):
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    try:
-        with open(argv[1], encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, json.JSONDecodeError) as error:
-        print(f"error: cannot read results file '{argv[1]}': {error}", file=sys.stderr)
-        return 1
-
-    groups = {}
-    floors = []
+    data = load(argv[1])
+    floors = {}
+    peers = {}      # shape -> {queue: value}
+    groups = {}     # (scenario, params) -> {backend: bench}
+    erased = {}     # (scenario, backend, params) -> (concrete, via make_engine)
     errors = []
+    backends = []
     for bench in data.get("benchmarks", []):
         if bench.get("run_type", "iteration") != "iteration":
             continue
-        parsed = split_name(bench["name"])
-        if parsed is not None and parsed[0] == "floor" and "rtt_ns" in bench:
-            floors.append((parsed[1], float(bench["rtt_ns"]), bench.get("oneway_ns")))
+        parsed = parse(bench["name"])
+        if parsed is None:
             continue
-        if parsed is None or parsed[0] not in METRICS:
-            continue
-        scenario, backend, params = parsed
+        scenario, who, params = parsed
         if bench.get("error_occurred"):
             errors.append(f"{bench['name']}: {bench.get('error_message', 'error')}")
             continue
-        counter, _, _ = METRICS[scenario]
-        if counter not in bench:
-            continue
-        groups.setdefault((scenario, params), []).append(
-            (backend, float(bench[counter]), bench.get("ratio_to_floor")))
+        if scenario == "floor":
+            floors[who] = bench
+        elif scenario == "peer":
+            shape = params.removeprefix("shape:")
+            counter, _ = PEER_SHAPES.get(shape, (None, None))
+            if counter in bench:
+                peers.setdefault(shape, {})[who] = float(bench[counter])
+        elif scenario in SCENARIOS:
+            if params.endswith("via:make_engine"):
+                base = params.removesuffix("via:make_engine").rstrip("/")
+                erased.setdefault((scenario, who, base), [None, None])[1] = bench
+                continue
+            if who not in backends:
+                backends.append(who)
+            groups.setdefault((scenario, params), {})[who] = bench
+            if scenario in ("pingpong", "throughput"):
+                erased.setdefault((scenario, who, params), [None, None])[0] = bench
 
-    # The ranked latency figure is p99; its floor is the cache-line one-way trip of this run (the
-    # benchmark's own ratio_to_floor counter is the p50's).
-    oneway = next((float(o) for name, _, o in floors if name == "cacheline_rtt" and o), None)
-    for (scenario, _), rows in groups.items():
-        if scenario == "latency":
-            rows[:] = [(b, v, (v / oneway) if oneway else None) for b, v, _ in rows]
+    floor_values = {}
+    if "cacheline_rtt" in floors:
+        floor_values["cacheline_rtt"] = float(floors["cacheline_rtt"]["rtt_ns"])
+        floor_values["cacheline_oneway"] = float(floors["cacheline_rtt"]["oneway_ns"])
+    if "wake_futex_rtt" in floors:
+        floor_values["wake_oneway"] = float(floors["wake_futex_rtt"]["oneway_ns"])
 
     context = data.get("context", {})
     print()
     print(f"wqbench summary — {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs, "
-          f"{context.get('date', '?')}, revision {context.get('wq.git_revision', '?')}")
+          f"{context.get('date', '?')}, revision {context.get('wq.git_revision', '?')}, "
+          f"{context.get('wq.suite', '?')} suite")
     if floors:
+        bits = []
+        if "cacheline_rtt" in floors:
+            bits.append(f"cache line rtt {human(floor_values['cacheline_rtt'], 'ns')} "
+                        f"(one-way {human(floor_values['cacheline_oneway'], 'ns')})")
+        if "wake_futex_rtt" in floors:
+            bits.append(f"futex wake rtt {human(float(floors['wake_futex_rtt']['rtt_ns']), 'ns')} "
+                        f"(one-way {human(floor_values['wake_oneway'], 'ns')})")
+        print(f"floors (this run): {';  '.join(bits)}")
+    else:
+        print("floors: not in this run (filtered out): no ratio to floor below")
+
+    best_peer = {}
+    if peers:
         print()
-        print("floor (measured first, in this run)")
-        for name, rtt, oneway in floors:
-            extra = f"   one-way {human(float(oneway), 'ns')}" if oneway is not None else ""
-            print(f"    {name:<16} {human(rtt, 'ns'):>16}{extra}")
-    for (scenario, params), rows in groups.items():
-        counter, unit, higher = METRICS[scenario]
-        rows.sort(key=lambda row: row[1], reverse=higher)
-        best = rows[0][1]
-        title = scenario + (f"  {params}" if params else "")
+        print("bare peer queues, pointer payload (* best)")
+        for shape, values in peers.items():
+            _, higher = PEER_SHAPES[shape]
+            unit = "/s" if higher else "ns"
+            ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=higher)
+            best_peer[shape] = ranked[0]
+            cells = [f"{'*' if i == 0 else ' '}{q} {human(v, unit)}" for i, (q, v) in enumerate(ranked)]
+            print(f"  {shape:<10}" + "   ".join(cells))
+
+    label_width = 34
+    cell = 13
+    for scenario, (title, counter, unit, higher, floor_key) in SCENARIOS.items():
+        rows = [(params, by) for (s, params), by in groups.items() if s == scenario]
+        if not rows:
+            continue
         print()
-        print(f"{title}   ({counter}, {'higher' if higher else 'lower'} is better)")
-        for rank, (backend, value, to_floor) in enumerate(rows, 1):
-            ratio = value / best if best else float("nan")
-            versus = "winner" if rank == 1 else (f"{1 / ratio:.2f}x slower" if higher else f"{ratio:.2f}x slower")
-            floor = f"   {float(to_floor):.1f}x floor" if to_floor is not None else ""
-            print(f"  {'*' if rank == 1 else ' '} {rank}. {backend:<8} {human(value, unit):>16}   {versus:<14}{floor}")
+        print(f"{scenario} — {title} ({'higher' if higher else 'lower'} is better; * winner)")
+        header = " " * (2 + label_width) + "".join(f"{b:>{cell}}" for b in backends)
+        print(header + "   winner    ×2nd  ×floor  ×peer")
+        for params, by in rows:
+            values = {b: float(bench[counter]) for b, bench in by.items() if counter in bench}
+            if not values:
+                continue
+            ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=higher)
+            winner, best = ranked[0]
+            line = f"  {short(params) or '-':<{label_width}}"
+            for backend in backends:
+                mark = "*" if backend == winner else " "
+                text = mark + human(values.get(backend), unit) if backend in values else "-"
+                line += f"{text:>{cell}}"
+            second = ""
+            if len(ranked) > 1 and best:
+                ratio = (best / ranked[1][1]) if higher else (ranked[1][1] / best)
+                second = f"{ratio:.2f}"
+            to_floor = ""
+            if floor_key == "burst_ideal":
+                if "ratio_to_floor" in by[winner]:
+                    to_floor = f"{float(by[winner]['ratio_to_floor']):.2f}"
+            elif floor_key in floor_values and floor_values[floor_key] > 0:
+                to_floor = f"{best / floor_values[floor_key]:.1f}"
+            to_peer = ""
+            peer = None
+            if scenario == "pingpong":
+                peer = best_peer.get("pingpong")
+            elif scenario == "throughput" and params.startswith("producers:1/workers:1/work_ns:0/"):
+                peer = best_peer.get("1p1c")
+            if peer and best:
+                to_peer = f"{(peer[1] / best) if higher else (best / peer[1]):.2f}"
+            print(f"{line}   {winner:<8}{second:>6}{to_floor:>8}{to_peer:>7}")
+        if scenario == "cpu":
+            # The worst idle interval the back-end showed after any of the loads above.
+            idle = {}
+            for _, by in rows:
+                for backend, bench in by.items():
+                    if "idle_cpu_pct" in bench:
+                        idle[backend] = max(idle.get(backend, 0.0), float(bench["idle_cpu_pct"]))
+            cells = "".join(f"{(f'{idle[b]:.2f}%' if b in idle else '-'):>{cell}}" for b in backends)
+            print(f"  {'idle CPU burn (% of a core, worst)':<{label_width}}{cells}")
+        if scenario == "wakeup":
+            parked = {b: by.get("parked_pct") for params, rows_by in rows for b, by in rows_by.items()}
+            cells = "".join(f"{(f'{float(parked[b]):.0f}%' if parked.get(b) is not None else 'n/a'):>{cell}}"
+                            for b in backends)
+            print(f"  {'samples that woke a parked worker':<{label_width}}{cells}")
+
+    pairs = [(k, v) for k, v in erased.items() if v[0] is not None and v[1] is not None]
+    if pairs:
+        print()
+        print("type-erased make_engine vs the concrete type (>1: the virtual hop costs)")
+        for (scenario, backend, params), (concrete, via) in pairs:
+            counter = SCENARIOS[scenario][1]
+            higher = SCENARIOS[scenario][3]
+            a, b = float(concrete[counter]), float(via[counter])
+            ratio = (a / b) if higher else (b / a)
+            print(f"  {scenario:<10} {backend:<8} {short(params) or '-':<34} {ratio:.3f}")
+
+    print()
+    print("×2nd: winner's lead over the runner-up; ×floor: winner over this run's floor; ×peer: "
+          "winner over the best bare queue (>1 = slower).")
+    print("One run on a shared machine: leads under ~10% are within noise (repeat with "
+          "--benchmark_repetitions=N).")
     if errors:
         print()
         print("benchmarks that failed:")
