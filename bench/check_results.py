@@ -15,6 +15,7 @@ B = r"(?P<backend>[a-z_]+)"
 SCHEME = {
     "floor": (re.compile(r"^floor/(cacheline_rtt|wake_futex_rtt)$"), {"rtt_ns", "oneway_ns"}),
     "peer": (re.compile(rf"^peer/{B}/shape:(?P<params>pingpong|1p1c)$"), set()),
+    "call": (re.compile(rf"^call/{B}(?P<params>/via:(concrete|make_engine))$"), {"ns_per_call"}),
     "pingpong": (re.compile(rf"^pingpong/{B}(?P<params>/via:make_engine)?$"),
                  {"rtt_ns", "ratio_to_floor"}),
     "latency": (re.compile(rf"^latency/{B}(?P<params>/rate:\d+/workers:\d+)$"),
@@ -22,7 +23,7 @@ SCHEME = {
     "wakeup": (re.compile(rf"^wakeup/{B}(?P<params>)$"),
                {"p50_ns", "p99_ns", "max_ns", "ratio_to_floor"}),
     "throughput": (re.compile(rf"^throughput/{B}(?P<params>/producers:\d+/workers:\d+/work_ns:\d+"
-                              r"/batch:\d+(/via:make_engine)?)$"), {"items_per_second"}),
+                              r"/batch:\d+)$"), {"items_per_second"}),
     "burst": (re.compile(rf"^burst/{B}(?P<params>/items:\d+/work_ns:\d+)$"),
               {"drain_ns", "items_per_second", "ratio_to_floor"}),
     "cpu": (re.compile(rf"^cpu/{B}(?P<params>/rate:\d+)$"), {"cpu_ns_per_item", "idle_cpu_pct"}),
@@ -82,7 +83,7 @@ def main(argv):
             elif got != reference[1]:
                 problems.append(f"{scenario}: {backend} ran {sorted(got)}, "
                                 f"{reference[0]} ran {sorted(reference[1])}")
-        if scenario in ("pingpong", "throughput"):
+        if scenario in ("pingpong", "call"):
             for backend in sorted(backends):
                 if not any("via:make_engine" in p for p in params_by.get((scenario, backend), ())):
                     problems.append(f"{scenario}: no via:make_engine result for {backend}")

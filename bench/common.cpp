@@ -4,6 +4,7 @@
 #include "wq/detail/dispatch.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace wq::bench {
 
@@ -136,6 +137,41 @@ ScopedPin::~ScopedPin() {
     }
 }
 
+// ---- Progress
+
+namespace {
+struct Progress {
+    std::size_t total = 0;
+    std::size_t started = 0;
+    std::string last;
+    Clock::time_point start = Clock::now();
+};
+Progress g_progress;
+
+// Google Benchmark calls a benchmark several times per repetition (to size its iteration count):
+// a new name is a new run.
+void note_started(const std::string& name) {
+    if (name == g_progress.last) {
+        return;
+    }
+    g_progress.last = name;
+    ++g_progress.started;
+    const auto seconds = static_cast<unsigned long>(elapsed_ns(g_progress.start) / 1e9);
+    if (g_progress.total > 0) {
+        std::fprintf(stderr, "[%3zu/%zu %2lu:%02lu] %s\n", g_progress.started, g_progress.total,
+                     seconds / 60, seconds % 60, name.c_str());
+    } else {
+        std::fprintf(stderr, "[%3zu %2lu:%02lu] %s\n", g_progress.started, seconds / 60,
+                     seconds % 60, name.c_str());
+    }
+}
+}  // namespace
+
+void set_progress_total(std::size_t runs) {
+    g_progress.total = runs;
+    g_progress.start = Clock::now();
+}
+
 // ---- Registration
 
 namespace {
@@ -161,7 +197,10 @@ void add(Suite suite, const std::string& name, std::function<void(benchmark::Sta
         return;
     }
     benchmark::RegisterBenchmark(name.c_str(),
-                                 [run = std::move(run)](benchmark::State& state) { run(state); })
+                                 [run = std::move(run), name](benchmark::State& state) {
+                                     note_started(name);
+                                     run(state);
+                                 })
         ->UseRealTime()
         ->Unit(unit);
     names().push_back(name + "/real_time");

@@ -146,8 +146,12 @@ void add(Suite suite, const std::string& name, std::function<void(benchmark::Sta
 /// The names registered so far (as Google Benchmark sees them: with "/real_time").
 const std::vector<std::string>& registered_names();
 
+/// Progress on stderr: "[started/total elapsed] name" as each run (benchmark × repetition) starts.
+void set_progress_total(std::size_t runs);
+
 // ---- The scenario families (each file registers its own) -------------------------------------
 
+void measure_floors_once();
 void register_floors();
 void register_engine_benchmarks();
 void register_peer_benchmarks();

@@ -2,12 +2,13 @@
 // (calls devirtualised), plus the type-erased make_engine path for the pair that prices the
 // virtual hop. Names (an interface: baselines and scripts key on them; README "Benchmark names"):
 //
+//   call/<b>/via:concrete|make_engine                       ns_per_call
 //   pingpong/<b>[/via:make_engine]                          rtt_ns ratio_to_floor
 //   latency/<b>/rate:<items/s>/workers:1                    p50_ns p90_ns p99_ns p999_ns max_ns
 //                                                           late_sends ratio_to_floor
 //   wakeup/<b>                                              p50_ns p99_ns max_ns parked_pct
 //                                                           ratio_to_floor
-//   throughput/<b>/producers:P/workers:W/work_ns:N/batch:B[/via:make_engine]   items_per_second
+//   throughput/<b>/producers:P/workers:W/work_ns:N/batch:B  items_per_second
 //   burst/<b>/items:N/work_ns:1000                          drain_ns items_per_second
 //   ratio_to_floor cpu/<b>/rate:<items/s>                                  cpu_ns_per_item
 //   idle_cpu_pct
@@ -51,6 +52,37 @@ struct Erased {
 
 template <class Make>
 using EngineOf = typename decltype(std::declval<Make>()(Options{}))::element_type;
+
+// ---- call/<backend>/via:concrete|make_engine
+// The virtual hop alone: put(nullptr) in a tight loop on one thread. The engine rejects it at
+// validation (E_POINTER) before any queue is touched, so what is left is the call: direct through
+// the final concrete type, indirect through Engine's vtable.
+
+template <class Make>
+void call(benchmark::State& state, const Make& make) {
+    Options options;
+    options.workers = 1;
+    auto engine = make(options);
+    EngineOf<Make>& target = *engine;
+    MFASYNCRESULT* nothing = nullptr;
+    HRESULT hr = S_OK;
+    std::uint64_t calls = 0;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        benchmark::DoNotOptimize(nothing);  // the compiler may not assume the argument
+        hr = target.put(nothing);
+        benchmark::DoNotOptimize(hr);
+        ++calls;
+    }
+    const double elapsed = elapsed_ns(start);
+    engine->shutdown();
+    if (hr != E_POINTER) {
+        state.SkipWithError("put(nullptr) did not return E_POINTER");
+        return;
+    }
+    state.counters["ns_per_call"] =
+        elapsed / static_cast<double>(std::max<std::uint64_t>(calls, 1));
+}
 
 // ---- pingpong/<backend>
 // One item bounces: the benchmark thread puts it, the callback on the worker publishes the round's
@@ -454,7 +486,7 @@ bool parks_observable(const std::string& backend) {
     return false;
 }
 
-enum class Family { pingpong, latency, wakeup, throughput, burst, cpu };
+enum class Family { call, pingpong, latency, wakeup, throughput, burst, cpu };
 
 // Scenario-major order (every back-end's pingpong, then every back-end's latency, ...): results
 // that are compared with each other run close together in time.
@@ -464,6 +496,12 @@ void register_family(Family family) {
     const Concrete<EngineT> concrete;
     const Erased erased{name};
     switch (family) {
+        case Family::call:
+            add(Suite::standard, "call/" + name + "/via:concrete",
+                [=](benchmark::State& state) { call(state, concrete); });
+            add(Suite::standard, "call/" + name + "/via:make_engine",
+                [=](benchmark::State& state) { call(state, erased); });
+            break;
         case Family::pingpong:
             add(Suite::standard, "pingpong/" + name,
                 [=](benchmark::State& state) { pingpong(state, concrete); });
@@ -499,11 +537,6 @@ void register_family(Family family) {
                     [=](benchmark::State& state) { throughput(state, concrete, shape); },
                     benchmark::kMillisecond);
             }
-            const ThroughputShape single{1, 1, 0, 1};
-            add(
-                Suite::standard, shape_name(name, single) + "/via:make_engine",
-                [=](benchmark::State& state) { throughput(state, erased, single); },
-                benchmark::kMillisecond);
             break;
         }
         case Family::burst:
@@ -533,7 +566,7 @@ void register_engine_benchmarks() {
 #if WQ_HAVE_IOCP
     const bool iocp = IocpEngine::unavailable_reason().empty();
 #endif
-    for (const Family family : {Family::pingpong, Family::latency, Family::wakeup,
+    for (const Family family : {Family::call, Family::pingpong, Family::latency, Family::wakeup,
                                 Family::throughput, Family::burst, Family::cpu}) {
         register_family<MutexEngine>(family);
         register_family<MpmcEngine>(family);

@@ -15,8 +15,8 @@
 #endif
 
 #include <sys/utsname.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -52,35 +52,6 @@ std::size_t selected_count(const std::string& filter) {
     }
 }
 
-// The console output with "[done/total elapsed]" in front of each finished benchmark, so a long
-// run shows how far it has got.
-class ProgressReporter final : public benchmark::ConsoleReporter {
-public:
-    ProgressReporter(OutputOptions options, std::size_t total)
-        : benchmark::ConsoleReporter(options), total_(total) {}
-
-protected:
-    void PrintRunData(const Run& run) override {
-        ++done_;
-        const auto seconds = static_cast<unsigned long>(elapsed_ns(start_) / 1e9);
-        char prefix[96];
-        if (total_ > 0) {
-            std::snprintf(prefix, sizeof prefix, "[%3zu/%zu %2lu:%02lu] ", done_, total_,
-                          seconds / 60, seconds % 60);
-        } else {
-            std::snprintf(prefix, sizeof prefix, "[%3zu %2lu:%02lu] ", done_, seconds / 60,
-                          seconds % 60);
-        }
-        GetOutputStream() << prefix;
-        benchmark::ConsoleReporter::PrintRunData(run);
-    }
-
-private:
-    std::size_t total_;
-    std::size_t done_ = 0;
-    Clock::time_point start_ = Clock::now();
-};
-
 template <class T>
 std::string join(const std::vector<T>& values) {
     std::string text;
@@ -97,34 +68,22 @@ std::string join(const std::vector<T>& values) {
     return text;
 }
 
-// The console options Google Benchmark would pick for its own reporter (--benchmark_color,
-// --benchmark_counters_tabular; colour by default only on a terminal).
-benchmark::ConsoleReporter::OutputOptions console_options(int argc, char** argv) {
-    std::string color = "auto";
-    bool tabular = false;
+// How many runs the progress count expects: with random interleaving every repetition is a run of
+// its own; without, a benchmark's repetitions follow each other and count once.
+std::size_t runs_per_benchmark(int argc, char** argv) {
+    long repetitions = 1;
+    bool interleaved = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg.starts_with("--benchmark_color=")) {
-            color = arg.substr(std::strlen("--benchmark_color="));
-        } else if (arg == "--benchmark_counters_tabular" ||
-                   arg == "--benchmark_counters_tabular=true") {
-            tabular = true;
-        } else if (arg == "--benchmark_counters_tabular=false") {
-            tabular = false;
+        if (arg.starts_with("--benchmark_repetitions=")) {
+            repetitions =
+                std::max(1L, std::atol(argv[i] + std::strlen("--benchmark_repetitions=")));
+        } else if (arg == "--benchmark_enable_random_interleaving" ||
+                   arg == "--benchmark_enable_random_interleaving=true") {
+            interleaved = true;
         }
     }
-    const char* term = std::getenv("TERM");
-    const bool terminal =
-        isatty(STDOUT_FILENO) != 0 && term != nullptr && std::string_view(term) != "dumb";
-    const bool use_color = color == "true" || color == "yes" || (color == "auto" && terminal);
-    int options = benchmark::ConsoleReporter::OO_None;
-    if (use_color) {
-        options |= benchmark::ConsoleReporter::OO_Color;
-    }
-    if (tabular) {
-        options |= benchmark::ConsoleReporter::OO_Tabular;
-    }
-    return static_cast<benchmark::ConsoleReporter::OutputOptions>(options);
+    return interleaved ? static_cast<std::size_t>(repetitions) : 1;
 }
 
 std::string kernel() {
@@ -137,6 +96,13 @@ std::string kernel() {
 
 void add_context() {
     benchmark::AddCustomContext("wq.backends", join(available_backends()));
+    // The floors as measured at start-up (the floor/ benchmarks measure them again in the run).
+    benchmark::AddCustomContext("wq.floor_cacheline_rtt_ns",
+                                std::to_string(floors().cacheline_rtt_ns));
+    benchmark::AddCustomContext("wq.floor_cacheline_oneway_ns",
+                                std::to_string(floors().cacheline_oneway_ns));
+    benchmark::AddCustomContext("wq.floor_wake_rtt_ns", std::to_string(floors().wake_rtt_ns));
+    benchmark::AddCustomContext("wq.floor_wake_oneway_ns", std::to_string(floors().wake_oneway_ns));
     benchmark::AddCustomContext("wq.suite", full_suite() ? "full" : "default");
     benchmark::AddCustomContext("wq.cpus", join(allowed_cpus()));
     benchmark::AddCustomContext("wq.pinning",
@@ -163,7 +129,7 @@ void add_context() {
 
 int main(int argc, char** argv) {
     using namespace wq::bench;
-    const auto console = console_options(argc, argv);
+    const std::size_t runs_each = runs_per_benchmark(argc, argv);
     // Our own flags first; everything else goes to Google Benchmark.
     int kept = 1;
     for (int i = 1; i < argc; ++i) {
@@ -186,14 +152,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     calibrate_busy_work();
+    measure_floors_once();
     add_context();
-    // Registration order is run order: floors first (later results divide by them), then the bare
-    // peers, then the engines.
+    // Registration order is run order (unless --benchmark_enable_random_interleaving): floors, the
+    // bare peers, then the engines.
     register_floors();
     register_peer_benchmarks();
     register_engine_benchmarks();
-    ProgressReporter progress(console, selected_count(benchmark::GetBenchmarkFilter()));
-    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
+    set_progress_total(selected_count(benchmark::GetBenchmarkFilter()) * runs_each);
+    const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     if (ran == 0) {
         std::fprintf(stderr, "wq_bench: no benchmark matches the filter '%s'\n",

@@ -38,6 +38,10 @@ def human(value, unit):
     return f"{value:.0f} ns"
 
 
+def human_precise(ns):
+    return f"{ns:.1f} ns" if ns < 1e3 else human(ns, "ns")
+
+
 def parse(name):
     parts = [p for p in name.split("/") if p not in ("real_time", "manual_time")]
     if len(parts) < 2:
@@ -83,16 +87,27 @@ def main(argv):
     erased = {}     # (scenario, backend, params) -> (concrete, via make_engine)
     errors = []
     backends = []
-    for bench in data.get("benchmarks", []):
-        if bench.get("run_type", "iteration") != "iteration":
+    # With repetitions, each benchmark's median aggregate stands for it (robust to one disturbed
+    # repetition); otherwise its single run. An error in any repetition is reported.
+    all_runs = data.get("benchmarks", [])
+    medians = {b["run_name"] for b in all_runs
+               if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"}
+    chosen = []
+    for bench in all_runs:
+        run_name = bench.get("run_name", bench["name"])
+        if bench.get("error_occurred"):
+            errors.append(f"{run_name}: {bench.get('error_message', 'error')}")
             continue
+        if bench.get("run_type") == "aggregate":
+            if bench.get("aggregate_name") == "median":
+                chosen.append(dict(bench, name=run_name))
+        elif run_name not in medians:
+            chosen.append(bench)
+    for bench in chosen:
         parsed = parse(bench["name"])
         if parsed is None:
             continue
         scenario, who, params = parsed
-        if bench.get("error_occurred"):
-            errors.append(f"{bench['name']}: {bench.get('error_message', 'error')}")
-            continue
         if scenario == "floor":
             floors[who] = bench
         elif scenario == "peer":
@@ -100,6 +115,9 @@ def main(argv):
             counter, _ = PEER_SHAPES.get(shape, (None, None))
             if counter in bench:
                 peers.setdefault(shape, {})[who] = float(bench[counter])
+        elif scenario == "call" and "ns_per_call" in bench:
+            which = 1 if params == "via:make_engine" else 0
+            erased.setdefault((scenario, who, ""), [None, None])[which] = bench
         elif scenario in SCENARIOS:
             if params.endswith("via:make_engine"):
                 base = params.removesuffix("via:make_engine").rstrip("/")
@@ -119,6 +137,12 @@ def main(argv):
         floor_values["wake_oneway"] = float(floors["wake_futex_rtt"]["oneway_ns"])
 
     context = data.get("context", {})
+    # Floors the binary measured at start-up stand in when the floor/ benchmarks were filtered out.
+    for key, name in (("cacheline_rtt", "wq.floor_cacheline_rtt_ns"),
+                      ("cacheline_oneway", "wq.floor_cacheline_oneway_ns"),
+                      ("wake_oneway", "wq.floor_wake_oneway_ns")):
+        if key not in floor_values and name in context:
+            floor_values[key] = float(context[name])
     print()
     print(f"wqbench summary — {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs, "
           f"{context.get('date', '?')}, revision {context.get('wq.git_revision', '?')}, "
@@ -132,8 +156,12 @@ def main(argv):
             bits.append(f"futex wake rtt {human(float(floors['wake_futex_rtt']['rtt_ns']), 'ns')} "
                         f"(one-way {human(floor_values['wake_oneway'], 'ns')})")
         print(f"floors (this run): {';  '.join(bits)}")
+    elif floor_values:
+        print(f"floors (measured at start-up): cache line rtt "
+              f"{human(floor_values.get('cacheline_rtt'), 'ns')};  futex wake one-way "
+              f"{human(floor_values.get('wake_oneway'), 'ns')}")
     else:
-        print("floors: not in this run (filtered out): no ratio to floor below")
+        print("floors: not in this result file: no ratio to floor below")
 
     best_peer = {}
     if peers:
@@ -147,10 +175,23 @@ def main(argv):
             cells = [f"{'*' if i == 0 else ' '}{q} {human(v, unit)}" for i, (q, v) in enumerate(ranked)]
             print(f"  {shape:<10}" + "   ".join(cells))
 
+    # Columns in the binary's order of back-ends; rows in numeric order of their parameters (a run
+    # with random interleaving reports them shuffled).
+    order = [b for b in context.get("wq.backends", "").split(",") if b in backends]
+    backends = order + [b for b in backends if b not in order]
+
+    def params_key(params):
+        key = []
+        for part in params.split("/"):
+            name, _, value = part.partition(":")
+            key.append((name, int(value) if value.isdigit() else 0, value))
+        return key
+
     label_width = 34
     cell = 13
     for scenario, (title, counter, unit, higher, floor_key) in SCENARIOS.items():
-        rows = [(params, by) for (s, params), by in groups.items() if s == scenario]
+        rows = sorted(((params, by) for (s, params), by in groups.items() if s == scenario),
+                      key=lambda row: params_key(row[0]))
         if not rows:
             continue
         print()
@@ -205,19 +246,27 @@ def main(argv):
     pairs = [(k, v) for k, v in erased.items() if v[0] is not None and v[1] is not None]
     if pairs:
         print()
-        print("type-erased make_engine vs the concrete type (>1: the virtual hop costs)")
+        print("type-erased make_engine vs the concrete type: the virtual hop")
+        print(f"  {'':<22}{'concrete':>12}{'make_engine':>14}{'difference':>13}")
+        pairs.sort(key=lambda kv: (kv[0][0] != "call", kv[0][0],
+                                   backends.index(kv[0][1]) if kv[0][1] in backends else 99))
         for (scenario, backend, params), (concrete, via) in pairs:
-            counter = SCENARIOS[scenario][1]
-            higher = SCENARIOS[scenario][3]
+            counter = "ns_per_call" if scenario == "call" else SCENARIOS[scenario][1]
             a, b = float(concrete[counter]), float(via[counter])
-            ratio = (a / b) if higher else (b / a)
-            print(f"  {scenario:<10} {backend:<8} {short(params) or '-':<34} {ratio:.3f}")
+            what = "put call" if scenario == "call" else f"{scenario} rtt"
+            print(f"  {what:<13}{backend:<9}{human_precise(a):>12}{human_precise(b):>14}"
+                  f"{b - a:>+10.1f} ns")
 
     print()
     print("×2nd: winner's lead over the runner-up; ×floor: winner over this run's floor; ×peer: "
           "winner over the best bare queue (>1 = slower).")
-    print("One run on a shared machine: leads under ~10% are within noise (repeat with "
-          "--benchmark_repetitions=N).")
+    repetitions = max((int(b.get("repetitions", 1)) for b in all_runs), default=1)
+    if repetitions > 1:
+        print(f"Medians of {repetitions} repetitions (interleaved when the run used "
+              "--benchmark_enable_random_interleaving); spread in the JSON's _cv rows.")
+    else:
+        print("One repetition on a shared machine: leads under ~10% are within noise "
+              "(repeat with --benchmark_repetitions=N).")
     if errors:
         print()
         print("benchmarks that failed:")
