@@ -26,19 +26,12 @@ namespace {
 
 constexpr std::size_t capacity = 65'536;  // ≥ one 1p1c round: a push never finds the queue full
 
-using Value = void*;
-
-Value to_value(std::uint64_t id) {
-    return reinterpret_cast<Value>(
-        static_cast<std::uintptr_t>(id));  // NOLINT(performance-no-int-to-ptr)
-}
-
-std::uint64_t from_value(Value value) {
-    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(value));
-}
+// Pointer-sized, as the engines pass an item pointer; 0 never travels (atomic_queue's empty
+// marker).
+using Value = std::uintptr_t;
 
 // Each adapter: try_push(value) from any thread; a Consumer (per consuming thread) with
-// try_pop(value&). Values are never null (atomic_queue reserves null as its empty marker).
+// try_pop(value&).
 
 struct Moodycamel {
     static constexpr const char* name = "moodycamel";
@@ -55,7 +48,7 @@ struct Moodycamel {
 struct AtomicQueue {
     static constexpr const char* name = "atomic_queue";
     atomic_queue::AtomicQueueB<Value> queue{static_cast<unsigned>(capacity)};
-    bool try_push(Value value) { return queue.try_push(std::move(value)); }
+    bool try_push(Value value) { return queue.try_push(Value{value}); }
     struct Consumer {
         explicit Consumer(AtomicQueue& q) : queue(q.queue) {}
         bool try_pop(Value& value) { return queue.try_pop(value); }
@@ -98,7 +91,7 @@ void push_spinning(Queue& queue, Value value) {
 
 template <class Queue>
 Value pop_spinning(typename Queue::Consumer& consumer) {
-    Value value = nullptr;
+    Value value = 0;
     // Ends: the other side pushes (every push is matched by one pop in these shapes).
     while (!consumer.try_pop(value)) {
         detail::cpu_pause();
@@ -107,35 +100,35 @@ Value pop_spinning(typename Queue::Consumer& consumer) {
 }
 
 // Ping-pong: the benchmark thread pushes round r to `requests`; the partner pops it and pushes it
-// to `replies`; the benchmark thread pops it. Zero ends the partner.
+// to `replies`; the benchmark thread pops it. `stop` ends the partner.
 template <class Queue>
 void peer_pingpong(benchmark::State& state) {
     const Placement placement = place(state, 2, 0);
     const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
     auto requests = std::make_unique<Queue>();
     auto replies = std::make_unique<Queue>();
-    constexpr std::uint64_t stop = UINT64_MAX;
+    constexpr Value stop = UINTPTR_MAX;
     std::thread partner([&] {
         const ScopedPin partner_pin(placement.pinned, placement.pinned ? placement.app_cpus[1] : 0);
         typename Queue::Consumer consumer(*requests);
         for (;;) {
             const Value value = pop_spinning<Queue>(consumer);
-            if (from_value(value) == stop) {
+            if (value == stop) {
                 return;
             }
             push_spinning(*replies, value);
         }
     });
     typename Queue::Consumer consumer(*replies);
-    std::uint64_t round = 0;
+    Value round = 0;
     bool mismatch = false;
     const auto start = Clock::now();
     for ([[maybe_unused]] auto _ : state) {
-        push_spinning(*requests, to_value(++round));
-        mismatch |= from_value(pop_spinning<Queue>(consumer)) != round;
+        push_spinning(*requests, ++round);
+        mismatch |= pop_spinning<Queue>(consumer) != round;
     }
     const double elapsed = elapsed_ns(start);
-    push_spinning(*requests, to_value(stop));
+    push_spinning(*requests, stop);
     partner.join();
     if (mismatch) {
         state.SkipWithError("a reply did not match its request");
@@ -163,12 +156,12 @@ void peer_1p1c(benchmark::State& state) {
         typename Queue::Consumer consumer(*queue);
         std::uint64_t count = 0;
         std::uint64_t sum = 0;
-        Value value = nullptr;
+        Value value = 0;
         // Ends: the benchmark thread sets quit after its last round has been consumed.
         while (!quit.load(std::memory_order_acquire)) {
             if (consumer.try_pop(value)) {
                 ++count;
-                sum += from_value(value);
+                sum += value;
                 consumed.store(count, std::memory_order_release);
             } else {
                 detail::cpu_pause();
@@ -179,7 +172,7 @@ void peer_1p1c(benchmark::State& state) {
     std::uint64_t rounds = 0;
     for ([[maybe_unused]] auto _ : state) {
         for (std::size_t i = 1; i <= round_items; ++i) {
-            push_spinning(*queue, to_value(i));
+            push_spinning(*queue, Value{i});
         }
         ++rounds;
         // Ends: the consumer pops every value pushed. The deadline only guards against a queue
