@@ -3,6 +3,7 @@
 #pragma once
 
 #include "wq/config.hpp"
+#include "wq/build_config.hpp"
 #include "wq/engine.hpp"
 #include "wq/event.hpp"
 
@@ -135,7 +136,15 @@ inline void invoke(MFASYNCRESULT* item, WorkerStats& stats, const Options& optio
 
 /// Dispatches one accepted item: invoke, then the Release that balances put's AddRef. Never
 /// throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
+#if WQ_INJECT_DISPATCH_NS > 0
+/// Spins WQ_INJECT_DISPATCH_NS ns (calibrated once): a known slowdown for validating the gate.
+void injected_dispatch_delay() noexcept;
+#endif
+
 inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
+#if WQ_INJECT_DISPATCH_NS > 0
+    injected_dispatch_delay();
+#endif
     invoke(item, stats, options);
     item->Release();
     stats.bump(stats.dispatched);
