@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""The measuring half of scripts/regress: runs two wq_bench binaries interleaved (A B B A, B A A B,
+...) and decides each gated metric on the paired per-round ratios.
+
+Usage: regress.py BASE_BENCH NEW_BENCH OUT_DIR [--rounds N] [--filter REGEX] [--min-time S]
+                  [--policy FILE]
+
+Each round runs each binary once, as a process of its own, on the same benchmarks. Per benchmark
+and metric the round ratios new/base (inverted for rates, so > 1 is slower) are tested with the Wilcoxon signed-rank test on their logarithms;
+the effect is the geometric-median ratio. A row is slower/faster only if the effect reaches the
+policy's threshold and p passes alpha after Holm's correction over every gated row of the run.
+"""
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gate import (DEFAULT_POLICY, HIGHER_IS_BETTER, InputError, finish, load_policy,  # noqa: E402
+                  load_results, print_report, rule_for, samples_of)
+
+from scipy.stats import wilcoxon  # noqa: E402  (Debian's python3-scipy)
+
+
+def run_once(binary, filter_regex, min_time, out):
+    command = [binary, f"--benchmark_filter={filter_regex}", f"--benchmark_min_time={min_time}",
+               f"--benchmark_out={out}", "--benchmark_out_format=json"]
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise InputError(f"{binary} failed (exit {result.returncode}): {result.stderr.strip()[-400:]}")
+    return samples_of(load_results(out))
+
+
+def holm(rows, alpha):
+    """Marks rows['significant'] with Holm's step-down correction over the given rows."""
+    ordered = sorted((row for row in rows if row["p"] is not None), key=lambda row: row["p"])
+    m = len(ordered)
+    still = True
+    for k, row in enumerate(ordered):
+        still = still and row["p"] < alpha / (m - k)
+        row["significant"] = still
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="scripts/lib/regress.py", description=__doc__)
+    parser.add_argument("base")
+    parser.add_argument("new")
+    parser.add_argument("out_dir")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--filter")
+    parser.add_argument("--min-time", type=float)
+    parser.add_argument("--policy", default=str(DEFAULT_POLICY))
+    args = parser.parse_args(argv)
+    try:
+        policy = load_policy(args.policy)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = policy.get("regress", {})
+    rounds = args.rounds or int(settings.get("rounds", 12))
+    filter_regex = args.filter or settings.get("filter", ".")
+    min_time = args.min_time or float(settings.get("min_time", 0.1))
+    if rounds < 6:
+        print(f"error: --rounds {rounds}: the signed-rank test needs at least 6 rounds "
+              "(12 by default)", file=sys.stderr)
+        return 2
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    per_round = {"base": [], "new": []}
+    started = time.monotonic()
+    try:
+        for r in range(rounds):
+            order = ("base", "new") if r % 2 == 0 else ("new", "base")  # A B, B A, A B, ...
+            for side in order:
+                binary = args.base if side == "base" else args.new
+                samples, errors = run_once(binary, filter_regex, min_time,
+                                           out_dir / f"round{r:02d}-{side}.json")
+                if errors:
+                    raise InputError(f"{side} round {r}: benchmarks failed: {', '.join(errors)}")
+                per_round[side].append(samples)
+            elapsed = time.monotonic() - started
+            print(f"[round {r + 1}/{rounds}  {elapsed:4.0f} s]", file=sys.stderr, flush=True)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    rows, notes = [], []
+    names = sorted(set(per_round["base"][0]) & set(per_round["new"][0]))
+    for name in sorted(set(per_round["new"][0]) - set(per_round["base"][0])):
+        notes.append(f"{name}: new in this revision (not compared)")
+    for name in names:
+        rule = rule_for(policy, name)
+        if rule is None or rule["action"] == "ignore":
+            continue
+        for metric in rule["metrics"]:
+            pairs = [(b[name][metric][0], n[name][metric][0])
+                     for b, n in zip(per_round["base"], per_round["new"])
+                     if metric in b.get(name, {}) and metric in n.get(name, {})]
+            if len(pairs) < rounds:
+                continue
+            # log(new/base), turned so that > 0 is slower
+            sign = -1.0 if metric in HIGHER_IS_BETTER else 1.0
+            logs = [sign * math.log(n / b) for b, n in pairs if b > 0 and n > 0]
+            effect = math.exp(statistics.median(logs)) - 1.0  # > 0: slower
+            p_value = None if all(x == 0 for x in logs) else float(wilcoxon(logs).pvalue)
+            rows.append({"name": name, "metric": metric, "action": rule["action"],
+                         "threshold": rule["threshold"], "effect": effect, "p": p_value,
+                         "base": statistics.median(b for b, _ in pairs),
+                         "new": statistics.median(n for _, n in pairs), "n": len(pairs),
+                         "significant": False})
+    holm([row for row in rows if row["action"] == "gate"], policy["alpha"])
+    holm_warn = [row for row in rows if row["action"] != "gate"]
+    holm(holm_warn, policy["alpha"])
+    for row in rows:
+        big = abs(row["effect"]) >= row["threshold"]
+        if not big:
+            row["verdict"] = "no change"
+        elif row["significant"]:
+            row["verdict"] = "slower" if row["effect"] > 0 else "faster"
+        else:
+            row["verdict"] = "too noisy"
+        # the table's change column is the relative change of the metric itself
+        sign = -1.0 if row["metric"] in HIGHER_IS_BETTER else 1.0
+        row["change"] = (1.0 + row["effect"]) ** sign - 1.0
+        row["fails"] = row["action"] == "gate" and row["verdict"] == "slower"
+    (out_dir / "decision.json").write_text(json.dumps({
+        "rounds": rounds, "filter": filter_regex, "min_time": min_time,
+        "seconds": round(time.monotonic() - started, 1),
+        "rows": [{k: v for k, v in row.items() if k != "threshold"} for row in rows]},
+        indent=1) + "\n", encoding="utf-8")
+    print(f"{rounds} interleaved rounds in {time.monotonic() - started:.0f} s; paired Wilcoxon, "
+          f"Holm-corrected alpha {policy['alpha']}")
+    failed = print_report(rows, notes, args.policy)
+    return finish(failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
