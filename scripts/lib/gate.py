@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_POLICY = ROOT / "bench" / "regression-policy.toml"
 HIGHER_IS_BETTER = {"items_per_second"}
 ACTIONS = {"gate", "warn", "ignore"}
+# Numbers in a result row that are not measurements.
+BOOKKEEPING = {"family_index", "per_family_instance_index", "repetitions", "repetition_index",
+               "threads", "iterations"}
 
 
 class InputError(Exception):
@@ -84,8 +87,8 @@ def samples_of(data):
             continue
         metrics = samples.setdefault(name, {})
         for key, value in bench.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                    key == "real_time" or key.endswith(("_ns", "_per_second", "_pct"))):
+            if (isinstance(value, (int, float)) and not isinstance(value, bool) and
+                    key not in BOOKKEEPING):
                 metrics.setdefault(key, []).append(float(value))
     return samples, errors
 
