@@ -116,8 +116,10 @@ void add_context() {
     benchmark::AddCustomContext("wq.compiler", std::string("gcc ") + __VERSION__);
 #endif
     benchmark::AddCustomContext("wq.build_type", WQ_BUILD_TYPE);
-    if (WQ_INJECT_DISPATCH_NS > 0) {  // a gate-validation build: never a real result
+    if (WQ_INJECT_DISPATCH_NS > 0 || WQ_INJECT_DISPATCH_LOOPS > 0) {  // gate validation only
         benchmark::AddCustomContext("wq.inject_dispatch_ns", std::to_string(WQ_INJECT_DISPATCH_NS));
+        benchmark::AddCustomContext("wq.inject_dispatch_loops",
+                                    std::to_string(WQ_INJECT_DISPATCH_LOOPS));
     }
     benchmark::AddCustomContext("wq.kernel", kernel());
 #if WQ_HAVE_TBB

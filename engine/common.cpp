@@ -107,7 +107,7 @@ void report_failure(const Options& options, MFASYNCRESULT* item,
     }
 }
 
-#if WQ_INJECT_DISPATCH_NS > 0
+#if WQ_INJECT_DISPATCH_NS > 0 || WQ_INJECT_DISPATCH_LOOPS > 0
 namespace {
 volatile std::uint64_t g_spin_sink = 0;  // a store per round: a loop the compiler must keep
 
@@ -118,6 +118,9 @@ void spin(std::uint64_t iterations) noexcept {
 }
 
 std::uint64_t calibrated_spins() noexcept {
+    if (WQ_INJECT_DISPATCH_NS == 0) {
+        return 0;
+    }
     constexpr std::uint64_t probe = 10'000'000;
     double best_ns = 1e300;
     for (int attempt = 0; attempt < 3; ++attempt) {
@@ -132,8 +135,8 @@ std::uint64_t calibrated_spins() noexcept {
 }
 }  // namespace
 
-void injected_dispatch_delay() noexcept {
-    static const std::uint64_t spins = calibrated_spins();
+void injected_dispatch_work() noexcept {
+    static const std::uint64_t spins = calibrated_spins() + WQ_INJECT_DISPATCH_LOOPS;
     spin(spins);
 }
 #endif

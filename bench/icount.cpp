@@ -1,0 +1,130 @@
+// wq_icount — the deterministic half of the regression gate: instructions per dispatched item on
+// the put → dispatch path of one back-end, counted by valgrind's callgrind (scripts/icount).
+//
+//   valgrind --tool=callgrind --instr-atstart=no wq_icount mpmc 2000
+//
+// One worker. It is first held inside a callback, so this thread's `items` puts run alone (no
+// wake-up needed, nobody else on the queue); then it is let go and dispatches them alone. Counting
+// (CALLGRIND_START/STOP_INSTRUMENTATION, every thread) starts once the worker is blocked, this
+// thread stops collecting its own instructions when it has nothing left but waiting, and the last
+// callback stops the count itself: the count ends at the same instruction in every run, whichever
+// thread valgrind runs in between. A warm-up round first grows the queues and faults the pages
+// in. Outside valgrind the requests are no-ops. scripts/icount --repeat N checks the counts agree.
+//
+//   wq_icount --list      the back-ends this build can count
+#include "open_loop.hpp"
+#include "wq/event.hpp"
+
+#include <valgrind/callgrind.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: wq_icount BACKEND ITEMS   (ITEMS 1..1000000)\n       wq_icount --list\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "--list") {
+        for (const std::string& name : wq::available_backends()) {
+            std::printf("%s\n", name.c_str());
+        }
+        return 0;
+    }
+    if (argc != 3) {
+        return usage();
+    }
+    const std::string backend = argv[1];
+    char* end = nullptr;
+    const unsigned long items = std::strtoul(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0' || items == 0 || items > 1'000'000) {
+        std::fprintf(stderr, "wq_icount: ITEMS = '%s': use a whole number from 1 to 1000000\n",
+                     argv[2]);
+        return 2;
+    }
+    try {
+        wq::Options options;
+        options.workers = 1;
+        options.concurrency = 1;
+        options.spin_before_park = std::chrono::nanoseconds::zero();  // no clock-bounded spinning
+        auto engine = wq::make_engine(backend, options);
+        wq::Event done(wq::EventReset::automatic);
+        // The worker is first held inside a callback (blocked on `go`), so the `items` puts run
+        // alone: no wake-up is needed and nobody else touches the queue. Then the worker is let go
+        // and dispatches them alone while this thread waits. Counting starts before the puts and
+        // is stopped by the last callback itself, so the count ends at the same instruction of the
+        // same thread in every run, whichever thread valgrind happens to run in between.
+        wq::Event go(wq::EventReset::automatic);
+        wq::Event held(wq::EventReset::automatic);
+        std::atomic<unsigned long> remaining{0};
+        auto hold = wq::make_callback([&](wq::IMFAsyncResult*) {
+            wq::set_event(held.handle());
+            wq::wait_event(go.handle(), std::chrono::seconds{60});
+        });
+        auto count = wq::make_callback([&](wq::IMFAsyncResult*) {
+            if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                CALLGRIND_STOP_INSTRUMENTATION;
+                wq::set_event(done.handle());
+            }
+        });
+        std::vector<wq::bench::BenchItem> pool(items + 1);
+        auto round = [&](bool measured) {
+            auto fail = [&](const char* what) {
+                std::fprintf(stderr, "wq_icount: %s: %s\n", backend.c_str(), what);
+                std::exit(1);
+            };
+            pool[0].pCallback = hold.get();
+            if (engine->put(pool.data()) != wq::S_OK ||
+                wq::wait_event(held.handle(), std::chrono::seconds{60}) !=
+                    wq::WaitStatus::signalled) {
+                fail("the holding item was not dispatched");
+            }
+            // `held` is set just before the worker blocks on `go`: sleeping lets it get there
+            // (under valgrind it runs as soon as this thread blocks), so counting starts with it
+            // blocked.
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
+            remaining.store(items, std::memory_order_relaxed);
+            if (measured) {
+                CALLGRIND_START_INSTRUMENTATION;
+            }
+            for (unsigned long i = 1; i <= items; ++i) {
+                pool[i].pCallback = count.get();
+                if (engine->put(&pool[i]) != wq::S_OK) {
+                    fail("put failed");
+                }
+            }
+            // From here this thread only waits: it stops collecting its own instructions (a
+            // per-thread switch), or how far it got before valgrind ran the worker would count.
+            if (measured) {
+                CALLGRIND_TOGGLE_COLLECT;
+            }
+            wq::set_event(go.handle());
+            const bool dispatched = wq::wait_event(done.handle(), std::chrono::seconds{60}) ==
+                                    wq::WaitStatus::signalled;
+            if (measured) {
+                CALLGRIND_TOGGLE_COLLECT;
+            }
+            if (!dispatched) {
+                fail("the items were not dispatched");
+            }
+        };
+        round(false);  // warm-up: grows the queues, faults the pages in (STOP is then a no-op)
+        round(true);
+        engine->shutdown();
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "wq_icount: %s\n", error.what());
+        return 2;
+    }
+    return 0;
+}
