@@ -10,31 +10,23 @@ namespace wq::bench {
 
 // ---- Busy work
 
-namespace {
-double g_spins_per_ns = 0;
-
-void spin_iterations(std::uint64_t iterations) {
-    for (std::uint64_t i = 0; i < iterations; ++i) {
-        benchmark::DoNotOptimize(i);
-    }
-}
-}  // namespace
-
-void calibrate_busy_work() {
-    constexpr std::uint64_t probe = 20'000'000;
-    double best = 1e300;
-    for (int attempt = 0; attempt < 3; ++attempt) {  // best of three: least disturbed
-        const auto start = Clock::now();
-        spin_iterations(probe);
-        best = std::min(best, elapsed_ns(start));
-    }
-    g_spins_per_ns = static_cast<double>(probe) / best;
-}
-
 void busy_work(std::uint64_t ns) {
-    if (ns != 0) {
-        spin_iterations(static_cast<std::uint64_t>(static_cast<double>(ns) * g_spins_per_ns));
+    // By the clock, not by a calibrated loop count: on a VM the same loop runs up to ~2.7x faster
+    // or slower from one minute to the next, so a count calibrated at start-up is not `ns` later.
+    // Overshoot: at most one clock read (~25 ns here).
+    if (ns == 0) {
+        return;
     }
+    const auto until = Clock::now() + std::chrono::nanoseconds(ns);
+    while (Clock::now() < until) {
+        detail::cpu_pause();
+    }
+}
+
+double busy_work_check_ns() {
+    const auto start = Clock::now();
+    busy_work(1'000'000);
+    return elapsed_ns(start);
 }
 
 // ---- Tallies

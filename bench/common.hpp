@@ -28,12 +28,12 @@ inline double elapsed_ns(Clock::time_point since) {
     return std::chrono::duration<double, std::nano>(Clock::now() - since).count();
 }
 
-// ---- Calibrated busy work: a callback's cost -------------------------------------------------
+// ---- Busy work: a callback's cost -------------------------------------------------
 
-/// Measures the spin loop's speed once, before any benchmark (best of three).
-void calibrate_busy_work();
-/// Spins for about `ns` nanoseconds (calibrated; no clock reads on the way).
+/// Spins for `ns` nanoseconds of wall time (by the clock; 0 costs nothing).
 void busy_work(std::uint64_t ns);
+/// How long busy_work(1 ms) really takes, in ns (the run's context records it as a check).
+double busy_work_check_ns();
 
 // ---- A callback object that lives as long as the benchmark ------------------------------------
 

@@ -116,8 +116,8 @@ void add_context() {
     benchmark::AddCustomContext("wq.compiler", std::string("gcc ") + __VERSION__);
 #endif
     benchmark::AddCustomContext("wq.build_type", WQ_BUILD_TYPE);
-    if (WQ_INJECT_DISPATCH_NS > 0 || WQ_INJECT_DISPATCH_LOOPS > 0) {  // gate validation only
-        benchmark::AddCustomContext("wq.inject_dispatch_ns", std::to_string(WQ_INJECT_DISPATCH_NS));
+    benchmark::AddCustomContext("wq.busy_work_1ms_took_ns", std::to_string(busy_work_check_ns()));
+    if (WQ_INJECT_DISPATCH_LOOPS > 0) {  // a gate-validation build: never a real result
         benchmark::AddCustomContext("wq.inject_dispatch_loops",
                                     std::to_string(WQ_INJECT_DISPATCH_LOOPS));
     }
@@ -156,7 +156,6 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 2;
     }
-    calibrate_busy_work();
     measure_floors_once();
     add_context();
     // Registration order is run order (unless --benchmark_enable_random_interleaving): floors, the

@@ -107,37 +107,15 @@ void report_failure(const Options& options, MFASYNCRESULT* item,
     }
 }
 
-#if WQ_INJECT_DISPATCH_NS > 0 || WQ_INJECT_DISPATCH_LOOPS > 0
+#if WQ_INJECT_DISPATCH_LOOPS > 0
 namespace {
 volatile std::uint64_t g_spin_sink = 0;  // a store per round: a loop the compiler must keep
-
-void spin(std::uint64_t iterations) noexcept {
-    for (std::uint64_t i = 0; i < iterations; ++i) {
-        g_spin_sink = i;
-    }
-}
-
-std::uint64_t calibrated_spins() noexcept {
-    if (WQ_INJECT_DISPATCH_NS == 0) {
-        return 0;
-    }
-    constexpr std::uint64_t probe = 10'000'000;
-    double best_ns = 1e300;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        const auto start = std::chrono::steady_clock::now();
-        spin(probe);
-        best_ns = std::min(best_ns, std::chrono::duration<double, std::nano>(
-                                        std::chrono::steady_clock::now() - start)
-                                        .count());
-    }
-    return static_cast<std::uint64_t>(static_cast<double>(WQ_INJECT_DISPATCH_NS) *
-                                      static_cast<double>(probe) / best_ns);
-}
 }  // namespace
 
-void injected_dispatch_work() noexcept {
-    static const std::uint64_t spins = calibrated_spins() + WQ_INJECT_DISPATCH_LOOPS;
-    spin(spins);
+WQ_NOINLINE void injected_dispatch_work() noexcept {
+    for (std::uint64_t i = 0; i < WQ_INJECT_DISPATCH_LOOPS; ++i) {
+        g_spin_sink = i;
+    }
 }
 #endif
 

@@ -64,6 +64,14 @@
 #define WQ_TSAN 0
 #endif
 
+// One out-of-line copy of a function: a calibrated loop must run the same machine code when it
+// is calibrated and when it is used (two inlined copies can differ in speed by 2x from alignment).
+#if WQ_COMPILER_MSVC
+#define WQ_NOINLINE __declspec(noinline)
+#else
+#define WQ_NOINLINE __attribute__((noinline))
+#endif
+
 namespace wq {
 
 /// Size of the unit of coherence: what producer and consumer state is padded to, so that one side's

@@ -136,14 +136,14 @@ inline void invoke(MFASYNCRESULT* item, WorkerStats& stats, const Options& optio
 
 /// Dispatches one accepted item: invoke, then the Release that balances put's AddRef. Never
 /// throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
-#if WQ_INJECT_DISPATCH_NS > 0 || WQ_INJECT_DISPATCH_LOOPS > 0
-/// Known extra work per dispatch, for validating the regression gates: WQ_INJECT_DISPATCH_NS ns
-/// (calibrated once) and WQ_INJECT_DISPATCH_LOOPS loop rounds (a fixed instruction count).
+#if WQ_INJECT_DISPATCH_LOOPS > 0
+/// Known extra work per dispatch, for validating the regression gates: WQ_INJECT_DISPATCH_LOOPS
+/// loop rounds (a fixed instruction count).
 void injected_dispatch_work() noexcept;
 #endif
 
 inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
-#if WQ_INJECT_DISPATCH_NS > 0 || WQ_INJECT_DISPATCH_LOOPS > 0
+#if WQ_INJECT_DISPATCH_LOOPS > 0
     injected_dispatch_work();
 #endif
     invoke(item, stats, options);
