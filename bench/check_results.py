@@ -62,7 +62,8 @@ def main(argv):
         else:
             if scenario == "peer":
                 counters = PEER_COUNTERS[match["params"]]
-            params_by.setdefault((scenario, match["backend"]), set()).add(match["params"])
+            # An optional group that did not take part is None: the parameter set is then "".
+            params_by.setdefault((scenario, match["backend"]), set()).add(match["params"] or "")
         missing = counters - set(bench)
         if missing:
             problems.append(f"{name}: missing counters {sorted(missing)}")
