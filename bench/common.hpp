@@ -102,10 +102,15 @@ void report_ratio_to_floor(benchmark::State& state, double value, double floor);
 // distinct CPUs when they fit in the CPUs this process may use; otherwise (oversubscription on
 // purpose) every thread is left to the scheduler. The choice is the benchmark's label.
 
+class ScopedPin;
+
 struct Placement {
     bool pinned = false;
     std::vector<unsigned> app_cpus;  ///< for the benchmark's own busy threads, in order
     Options options;                 ///< workers set; worker_cpus set when pinned
+
+    /// Pins the calling thread as busy thread `k` for its scope (nothing when not pinned).
+    [[nodiscard]] ScopedPin pin_app(unsigned k) const;
 };
 
 /// Decides where `app_threads` busy benchmark threads and `workers` workers run; labels `state`.
@@ -122,6 +127,10 @@ public:
 private:
     bool pinned_;
 };
+
+inline ScopedPin Placement::pin_app(unsigned k) const {
+    return ScopedPin(pinned, pinned ? app_cpus[k] : 0);
+}
 
 /// Whether pinning is on for this run (off with --wq_no_pin), and the CPUs it may use.
 void set_pinning_enabled(bool enabled);

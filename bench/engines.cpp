@@ -92,7 +92,7 @@ void call(benchmark::State& state, const Make& make) {
 template <class Make>
 void pingpong(benchmark::State& state, const Make& make) {
     const Placement placement = place(state, 1, 1);
-    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    const ScopedPin pin = placement.pin_app(0);
     auto engine = make(placement.options);
     std::atomic<std::uint64_t> seen{0};
     auto on_invoke = [&](BenchItem* item) { seen.store(item->id, std::memory_order_release); };
@@ -127,7 +127,7 @@ void pingpong(benchmark::State& state, const Make& make) {
 template <class Make>
 void latency(benchmark::State& state, const Make& make, double rate) {
     const Placement placement = place(state, 1, 1);
-    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    const ScopedPin pin = placement.pin_app(0);
     const auto sends = static_cast<std::size_t>(std::clamp(rate / 20, 500.0, 50'000.0));
     Histogram all;
     std::size_t late_sends = 0;
@@ -166,7 +166,7 @@ template <class Make>
 void wakeup(benchmark::State& state, const Make& make, bool parks_observable) {
     constexpr auto quiet = std::chrono::milliseconds{3};
     const Placement placement = place(state, 1, 1);
-    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    const ScopedPin pin = placement.pin_app(0);
     auto engine = make(placement.options);
     std::atomic<std::int64_t> invoked_at{0};
     auto on_invoke = [&](BenchItem* /*item*/) {
@@ -255,7 +255,7 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
     std::vector<std::thread> threads;
     for (unsigned p = 0; p < producers; ++p) {
         threads.emplace_back([&, p] {
-            const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[p] : 0);
+            const ScopedPin pin = placement.pin_app(p);
             std::vector<MFASYNCRESULT*> pointers(batch);
             for (;;) {
                 start_round.arrive_and_wait();
@@ -402,7 +402,7 @@ template <class Make>
 void cpu(benchmark::State& state, const Make& make, double rate) {
     constexpr auto idle_interval = std::chrono::milliseconds{100};
     const Placement placement = place(state, 1, 1);
-    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    const ScopedPin pin = placement.pin_app(0);
     double load_cpu = 0;
     double idle_cpu = 0;
     double idle_wall = 0;

@@ -104,12 +104,12 @@ Value pop_spinning(typename Queue::Consumer& consumer) {
 template <class Queue>
 void peer_pingpong(benchmark::State& state) {
     const Placement placement = place(state, 2, 0);
-    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    const ScopedPin pin = placement.pin_app(0);
     auto requests = std::make_unique<Queue>();
     auto replies = std::make_unique<Queue>();
     constexpr Value stop = UINTPTR_MAX;
     std::thread partner([&] {
-        const ScopedPin partner_pin(placement.pinned, placement.pinned ? placement.app_cpus[1] : 0);
+        const ScopedPin partner_pin = placement.pin_app(1);
         typename Queue::Consumer consumer(*requests);
         for (;;) {
             const Value value = pop_spinning<Queue>(consumer);
@@ -145,14 +145,13 @@ template <class Queue>
 void peer_1p1c(benchmark::State& state) {
     constexpr std::size_t round_items = 32'768;
     const Placement placement = place(state, 2, 0);
-    const ScopedPin pin(placement.pinned, placement.pinned ? placement.app_cpus[0] : 0);
+    const ScopedPin pin = placement.pin_app(0);
     auto queue = std::make_unique<Queue>();
     std::atomic<std::uint64_t> consumed{0};
     std::atomic<std::uint64_t> checksum{0};
     std::atomic<bool> quit{false};
     std::thread consumer_thread([&] {
-        const ScopedPin consumer_pin(placement.pinned,
-                                     placement.pinned ? placement.app_cpus[1] : 0);
+        const ScopedPin consumer_pin = placement.pin_app(1);
         typename Queue::Consumer consumer(*queue);
         std::uint64_t count = 0;
         std::uint64_t sum = 0;
