@@ -129,7 +129,7 @@ private:
 };
 
 inline ScopedPin Placement::pin_app(unsigned k) const {
-    return ScopedPin(pinned, pinned ? app_cpus[k] : 0);
+    return {pinned, pinned ? app_cpus[k] : 0};
 }
 
 /// Whether pinning is on for this run (off with --wq_no_pin), and the CPUs it may use.
