@@ -6,9 +6,11 @@ Usage: regress.py BASE_BENCH NEW_BENCH OUT_DIR [--rounds N] [--filter REGEX] [--
                   [--policy FILE]
 
 Each round runs each binary once, as a process of its own, on the same benchmarks. Per benchmark
-and metric the round ratios new/base (inverted for rates, so > 1 is slower) are tested with the Wilcoxon signed-rank test on their logarithms;
-the effect is the geometric-median ratio. A row is slower/faster only if the effect reaches the
-policy's threshold and p passes alpha after Holm's correction over every gated row of the run.
+and metric the round ratios new/base (inverted for rates, so > 1 is slower) are tested with the
+one-sided Wilcoxon signed-rank test on their logarithms (one test per direction); the effect is
+the geometric-median ratio. A row is slower (faster) only if the effect reaches the policy's
+threshold and its "slower" ("faster") p passes alpha after Holm's correction over every gated row
+of the run.
 """
 import argparse
 import json
@@ -36,14 +38,16 @@ def run_once(binary, filter_regex, min_time, out):
     return samples_of(load_results(out))
 
 
-def holm(rows, alpha):
-    """Marks rows['significant'] with Holm's step-down correction over the given rows."""
-    ordered = sorted((row for row in rows if row["p"] is not None), key=lambda row: row["p"])
+def holm(rows, alpha, p_key, mark):
+    """Sets row[mark] by Holm's step-down correction of row[p_key] over the given rows."""
+    for row in rows:
+        row[mark] = False
+    ordered = sorted((row for row in rows if row[p_key] is not None), key=lambda row: row[p_key])
     m = len(ordered)
     still = True
     for k, row in enumerate(ordered):
-        still = still and row["p"] < alpha / (m - k)
-        row["significant"] = still
+        still = still and row[p_key] < alpha / (m - k)
+        row[mark] = still
 
 
 def main(argv):
@@ -108,24 +112,32 @@ def main(argv):
             sign = -1.0 if metric in HIGHER_IS_BETTER else 1.0
             logs = [sign * math.log(n / b) for b, n in pairs if b > 0 and n > 0]
             effect = math.exp(statistics.median(logs)) - 1.0  # > 0: slower
-            p_value = None
+            # One-sided tests, one per direction: the gate asks only "slower?", so its error rate
+            # is that of the "slower" family alone; "faster" is a second family, reported only.
+            p_slower = p_faster = None
             if any(x != 0 for x in logs):
                 with warnings.catch_warnings():  # ties (bucketed percentiles): normal approximation
                     warnings.simplefilter("ignore")
-                    p_value = float(wilcoxon(logs, zero_method="zsplit").pvalue)
+                    p_slower = float(wilcoxon(logs, zero_method="zsplit",
+                                              alternative="greater").pvalue)
+                    p_faster = float(wilcoxon(logs, zero_method="zsplit",
+                                              alternative="less").pvalue)
             rows.append({"name": name, "metric": metric, "action": rule["action"],
-                         "threshold": rule["threshold"], "effect": effect, "p": p_value,
+                         "threshold": rule["threshold"], "effect": effect,
+                         "p": p_slower if effect > 0 else p_faster,
+                         "p_slower": p_slower, "p_faster": p_faster,
                          "base": statistics.median(b for b, _ in pairs),
-                         "new": statistics.median(n for _, n in pairs), "n": len(pairs),
-                         "significant": False})
-    holm([row for row in rows if row["action"] == "gate"], policy["alpha"])
-    holm_warn = [row for row in rows if row["action"] != "gate"]
-    holm(holm_warn, policy["alpha"])
+                         "new": statistics.median(n for _, n in pairs), "n": len(pairs)})
+    # Holm over each family: (gated | warn-only) x (slower | faster).
+    for family in (lambda row: row["action"] == "gate", lambda row: row["action"] != "gate"):
+        members = [row for row in rows if family(row)]
+        holm(members, policy["alpha"], "p_slower", "significant_slower")
+        holm(members, policy["alpha"], "p_faster", "significant_faster")
     for row in rows:
         big = abs(row["effect"]) >= row["threshold"]
         if not big:
             row["verdict"] = "no change"
-        elif row["significant"]:
+        elif row["significant_slower" if row["effect"] > 0 else "significant_faster"]:
             row["verdict"] = "slower" if row["effect"] > 0 else "faster"
         else:
             row["verdict"] = "too noisy"
@@ -138,7 +150,7 @@ def main(argv):
         "seconds": round(time.monotonic() - started, 1),
         "rows": [{k: v for k, v in row.items() if k != "threshold"} for row in rows]},
         indent=1) + "\n", encoding="utf-8")
-    print(f"{rounds} interleaved rounds in {time.monotonic() - started:.0f} s; paired Wilcoxon, "
+    print(f"{rounds} interleaved rounds in {time.monotonic() - started:.0f} s; one-sided paired Wilcoxon, "
           f"Holm-corrected alpha {policy['alpha']}")
     failed = print_report(rows, notes, args.policy)
     return finish(failed)
