@@ -66,12 +66,12 @@ def main(argv):
         print(f"error: {error}", file=sys.stderr)
         return 2
     settings = policy.get("regress", {})
-    rounds = args.rounds or int(settings.get("rounds", 12))
+    rounds = args.rounds or int(settings.get("rounds", 40))
     filter_regex = args.filter or settings.get("filter", ".")
     min_time = args.min_time or float(settings.get("min_time", 0.1))
     if rounds < 6:
         print(f"error: --rounds {rounds}: the signed-rank test needs at least 6 rounds "
-              "(12 by default)", file=sys.stderr)
+              "(the policy's [regress] rounds by default)", file=sys.stderr)
         return 2
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
