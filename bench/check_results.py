@@ -4,6 +4,10 @@ documented scheme and carries its counters, every scenario has a result for ever
 the same parameter sets for each), and every peer queue ran both shapes.
 
 Usage: check_results.py RESULTS.json BACKEND[,BACKEND...] PEER[,PEER...]
+       check_results.py --workload RESULTS.json BACKEND[,BACKEND...] SUFFIX [SUFFIX...]
+
+The second form checks a --wq_workload run: workload/<b>/SUFFIX for every back-end and suffix
+given, and nothing else, each with the counters of its kind (a rate, or saturate).
 """
 import json
 import re
@@ -23,19 +27,61 @@ SCHEME = {
     "wakeup": (re.compile(rf"^wakeup/{B}(?P<params>)$"),
                {"p50_ns", "p99_ns", "max_ns", "ratio_to_floor"}),
     "throughput": (re.compile(rf"^throughput/{B}(?P<params>/producers:\d+/workers:\d+/work_ns:\d+"
-                              r"/batch:\d+)$"), {"items_per_second"}),
+                              r"/batch:\d+)$"), {"items_per_second", "cpu_ns_per_item"}),
     "burst": (re.compile(rf"^burst/{B}(?P<params>/items:\d+/work_ns:\d+)$"),
               {"drain_ns", "items_per_second", "ratio_to_floor"}),
     "cpu": (re.compile(rf"^cpu/{B}(?P<params>/rate:\d+)$"), {"cpu_ns_per_item", "idle_cpu_pct"}),
 }
 PEER_COUNTERS = {"pingpong": {"rtt_ns", "ratio_to_floor"}, "1p1c": {"items_per_second"}}
+WORKLOAD = re.compile(rf"^workload/{B}/(?P<params>producers:\d+/workers:\d+/work_ns:\d+"
+                      r"/rate:(?P<rate>\d+|saturate)/batch:\d+)$")
+WORKLOAD_COUNTERS = {"items_per_second", "cpu_ns_per_item", "idle_cpu_pct"}
+WORKLOAD_AT_RATE = {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "late_pct"}
+# Back-ends whose parks the engine can count (README "Back-ends").
+PARKS_OBSERVABLE = {"mutex", "mpmc", "iocp"}
 
 
 def strip(name):
     return re.sub(r"/(real_time|manual_time)$", "", name)
 
 
+def check_workloads(path, backends, suffixes):
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    problems = []
+    seen = set()
+    for bench in data.get("benchmarks", []):
+        name = strip(bench["name"])
+        match = WORKLOAD.match(name)
+        if match is None:
+            problems.append(f"{name}: not a workload/ name")
+            continue
+        if bench.get("error_occurred"):
+            problems.append(f"{name}: skipped with error: {bench.get('error_message')}")
+            continue
+        seen.add((match["backend"], match["params"]))
+        wanted = set(WORKLOAD_COUNTERS)
+        if match["rate"] != "saturate":
+            wanted |= WORKLOAD_AT_RATE
+        if match["backend"] in PARKS_OBSERVABLE:
+            wanted.add("parks_per_item")
+        missing = wanted - set(bench)
+        if missing:
+            problems.append(f"{name}: missing counters {sorted(missing)}")
+    expected = {(b, s) for b in backends for s in suffixes}
+    for backend, suffix in sorted(expected - seen):
+        problems.append(f"workload/{backend}/{suffix}: did not run")
+    for backend, suffix in sorted(seen - expected):
+        problems.append(f"workload/{backend}/{suffix}: ran, but was not asked for")
+    for problem in problems:
+        print(f"FAIL {problem}")
+    print(f"{len(seen)} workload benchmarks checked, {len(problems)} problems")
+    return 1 if problems or not seen else 0
+
+
 def main(argv):
+    if len(argv) >= 5 and argv[1] == "--workload":
+        return check_workloads(argv[2], set(argv[3].split(",")), argv[4:])
     if len(argv) != 4:
         print(__doc__.strip(), file=sys.stderr)
         return 2

@@ -164,5 +164,8 @@ void measure_floors_once();
 void register_floors();
 void register_engine_benchmarks();
 void register_peer_benchmarks();
+struct Workload;
+/// workload/<backend>/... for every available back-end and each workload (--wq_workload).
+void register_workload_benchmarks(const std::vector<Workload>& workloads);
 
 }  // namespace wq::bench

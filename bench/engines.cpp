@@ -8,13 +8,18 @@
 //                                                           late_sends ratio_to_floor
 //   wakeup/<b>                                              p50_ns p99_ns max_ns parked_pct
 //                                                           ratio_to_floor
-//   throughput/<b>/producers:P/workers:W/work_ns:N/batch:B  items_per_second
+//   throughput/<b>/producers:P/workers:W/work_ns:N/batch:B  items_per_second cpu_ns_per_item
+//                                                           [parks_per_item]
 //   burst/<b>/items:N/work_ns:1000                          drain_ns items_per_second
-//   ratio_to_floor cpu/<b>/rate:<items/s>                                  cpu_ns_per_item
-//   idle_cpu_pct
+//                                                           ratio_to_floor
+//   cpu/<b>/rate:<items/s>                                  cpu_ns_per_item idle_cpu_pct
+//   workload/<b>/producers:P/workers:W/work_ns:N/rate:R|saturate/batch:B   (--wq_workload only)
+//       items_per_second cpu_ns_per_item idle_cpu_pct [parks_per_item]
+//       at a rate also: p50_ns p90_ns p99_ns p999_ns max_ns late_pct
 #include "common.hpp"
 
 #include "histogram.hpp"
+#include "workload.hpp"
 #include "wq/build_config.hpp"
 #include "wq/event.hpp"
 #include "wq/mpmc_engine.hpp"
@@ -29,6 +34,7 @@
 #include <algorithm>
 #include <barrier>
 #include <ctime>
+#include <numeric>
 #include <thread>
 
 namespace wq::bench {
@@ -52,6 +58,47 @@ struct Erased {
 
 template <class Make>
 using EngineOf = typename decltype(std::declval<Make>()(Options{}))::element_type;
+
+bool parks_observable(std::string_view backend) {
+    for (const BackendInfo& info : backend_catalogue()) {
+        if (info.name == backend) {
+            return info.parks_observable;
+        }
+    }
+    return false;
+}
+
+double process_cpu_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
+}
+
+double thread_cpu_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
+}
+
+// What a running engine burns while it has nothing to do: the process's CPU, less the calling
+// thread's, over an idle interval.
+struct IdleBurn {
+    double cpu_ns = 0;
+    double wall_ns = 0;
+    [[nodiscard]] double pct() const {
+        // Two CPU clocks of different granularity: a quiet engine can come out a hair below 0.
+        return wall_ns > 0 ? std::max(0.0, 100.0 * cpu_ns / wall_ns) : 0;
+    }
+};
+
+IdleBurn measure_idle_burn() {
+    constexpr auto idle_interval = std::chrono::milliseconds{100};
+    const double process_start = process_cpu_ns();
+    const double self_start = thread_cpu_ns();
+    const auto from = Clock::now();
+    std::this_thread::sleep_for(idle_interval);
+    return {(process_cpu_ns() - process_start) - (thread_cpu_ns() - self_start), elapsed_ns(from)};
+}
 
 // ---- call/<backend>/via:concrete|make_engine
 // The virtual hop alone: put(nullptr) in a tight loop on one thread. The engine rejects it at
@@ -224,8 +271,14 @@ struct ThroughputShape {
     std::size_t batch;
 };
 
+// cpu_ns_per_item: the CPU every thread but the producers and the benchmark's own used, per item
+// (the engine's workers: dispatch, spinning and the callbacks' work); parks_per_item where the
+// back-end's parks are observable. With `idle_after` the engine then sits idle for 100 ms and
+// idle_cpu_pct says what it burnt (as cpu/).
+
 template <class Make>
-void throughput(benchmark::State& state, const Make& make, ThroughputShape shape) {
+void throughput(benchmark::State& state, const Make& make, ThroughputShape shape,
+                bool idle_after = false) {
     const unsigned producers = shape.producers;
     const std::size_t batch = shape.batch;
     // Rounds long enough (≥ a few ms) that the start/finish hand-shake is noise.
@@ -252,10 +305,15 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
     std::atomic<bool> put_failed{false};
     std::barrier start_round(static_cast<std::ptrdiff_t>(producers) + 1);
     std::atomic<bool> quit{false};
+    // Each producer's CPU time when it finished its latest round's puts (ns since it started), and
+    // how many rounds it has finished (published after the time).
+    std::vector<std::atomic<double>> producer_cpu(producers);
+    std::vector<std::atomic<std::uint64_t>> producer_rounds(producers);
     std::vector<std::thread> threads;
     for (unsigned p = 0; p < producers; ++p) {
         threads.emplace_back([&, p] {
             const ScopedPin pin = placement.pin_app(p);
+            const double cpu_start = thread_cpu_ns();
             std::vector<MFASYNCRESULT*> pointers(batch);
             for (;;) {
                 start_round.arrive_and_wait();
@@ -278,11 +336,17 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
                         put_failed.store(true, std::memory_order_relaxed);
                     }
                 }
+                producer_cpu[p].store(thread_cpu_ns() - cpu_start, std::memory_order_relaxed);
+                producer_rounds[p].store(producer_rounds[p].load(std::memory_order_relaxed) + 1,
+                                         std::memory_order_release);
             }
         });
     }
 
     std::uint64_t rounds = 0;
+    const std::uint64_t parks_before = engine->counters().parks;
+    const double process_start = process_cpu_ns();
+    const double self_start = thread_cpu_ns();
     for ([[maybe_unused]] auto _ : state) {
         const std::uint64_t target = (rounds + 1) * round_items;
         start_round.arrive_and_wait();
@@ -296,6 +360,19 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
             break;
         }
     }
+    // Ends: each producer finishes the round it was given (its puts return, accepted or not) and
+    // publishes its CPU time.
+    for (const auto& done : producer_rounds) {
+        while (done.load(std::memory_order_acquire) < rounds) {
+            std::this_thread::sleep_for(std::chrono::microseconds{20});
+        }
+    }
+    double load_cpu = process_cpu_ns() - process_start - (thread_cpu_ns() - self_start);
+    for (const auto& cpu : producer_cpu) {
+        load_cpu -= cpu.load(std::memory_order_relaxed);
+    }
+    const std::uint64_t parks = engine->counters().parks - parks_before;
+    const IdleBurn idle = idle_after ? measure_idle_burn() : IdleBurn{};
     quit.store(true, std::memory_order_release);
     start_round.arrive_and_wait();
     for (std::thread& thread : threads) {
@@ -309,7 +386,15 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
     } else if (count != rounds * round_items || checksum != rounds * round_checksum) {
         state.SkipWithError("exactly-once violated: dispatched count or checksum mismatch");
     }
+    const auto done = static_cast<double>(std::max<std::uint64_t>(rounds * round_items, 1));
     state.SetItemsProcessed(static_cast<std::int64_t>(rounds * round_items));
+    state.counters["cpu_ns_per_item"] = std::max(0.0, load_cpu) / done;
+    if (parks_observable(EngineOf<Make>::backend_name)) {
+        state.counters["parks_per_item"] = static_cast<double>(parks) / done;
+    }
+    if (idle_after) {
+        state.counters["idle_cpu_pct"] = idle.pct();
+    }
 }
 
 // ---- burst/<backend>/items:N/work_ns:1000
@@ -386,42 +471,25 @@ void burst(benchmark::State& state, const Make& make, std::size_t burst_items) {
 // is the point); idle_cpu_pct is the CPU used during the idle interval, as a percentage of one
 // core (an engine that spins forever shows ~100).
 
-double process_cpu_ns() {
-    timespec now{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-    return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
-}
-
-double thread_cpu_ns() {
-    timespec now{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
-}
-
 template <class Make>
 void cpu(benchmark::State& state, const Make& make, double rate) {
-    constexpr auto idle_interval = std::chrono::milliseconds{100};
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     double load_cpu = 0;
-    double idle_cpu = 0;
-    double idle_wall = 0;
+    IdleBurn idle;
     std::size_t items = 0;
     for ([[maybe_unused]] auto _ : state) {
         auto engine = make(placement.options);
-        double process_start = process_cpu_ns();
-        double thread_start = thread_cpu_ns();
+        const double process_start = process_cpu_ns();
+        const double thread_start = thread_cpu_ns();
         OpenLoopConfig config;
         config.rate_per_second = rate;
         config.sends = static_cast<std::size_t>(rate / 10);
-        config.when_drained = [&] {
+        config.when_drained = [&](const OpenLoopResult& /*sent*/) {
             load_cpu += (process_cpu_ns() - process_start) - (thread_cpu_ns() - thread_start);
-            process_start = process_cpu_ns();
-            thread_start = thread_cpu_ns();
-            const auto idle_from = Clock::now();
-            std::this_thread::sleep_for(idle_interval);
-            idle_cpu += (process_cpu_ns() - process_start) - (thread_cpu_ns() - thread_start);
-            idle_wall += elapsed_ns(idle_from);
+            const IdleBurn burn = measure_idle_burn();
+            idle.cpu_ns += burn.cpu_ns;
+            idle.wall_ns += burn.wall_ns;
         };
         const OpenLoopResult result = run_open_loop(*engine, config);
         if (result.put_failed || result.latency.count() != config.sends) {
@@ -432,9 +500,85 @@ void cpu(benchmark::State& state, const Make& make, double rate) {
     }
     if (items > 0) {
         state.counters["cpu_ns_per_item"] = load_cpu / static_cast<double>(items);
-        // Two CPU clocks of different granularity: a quiet engine can come out a hair below 0.
-        state.counters["idle_cpu_pct"] =
-            idle_wall > 0 ? std::max(0.0, 100.0 * idle_cpu / idle_wall) : 0;
+        state.counters["idle_cpu_pct"] = idle.pct();
+    }
+}
+
+// ---- workload/<backend>/producers:P/workers:W/work_ns:N/rate:R|saturate/batch:B
+// A user's workload (wq_bench --wq_workload=SPEC; scripts/choose runs it). Saturated, it is
+// throughput/'s rounds followed by 100 ms idle. At a rate, each iteration is a fresh engine fed
+// open-loop arrivals (latency/'s method: latency from the intended send time) by P sending
+// threads, then left idle for 100 ms. Counters: items_per_second (the rate achieved), p50/p90/
+// p99/p999/max_ns and late_pct (at a rate), cpu_ns_per_item (the engine's threads: dispatch,
+// spinning and the callbacks' own work), idle_cpu_pct, parks_per_item (where observable).
+
+template <class Make>
+void workload_at_rate(benchmark::State& state, const Make& make, const Workload& workload) {
+    const Placement placement = place(state, workload.producers, workload.workers);
+    // One producer: the benchmark thread sends. More: they are threads, this one waits.
+    const ScopedPin pin = workload.producers == 1 ? placement.pin_app(0) : ScopedPin(false, 0);
+    Histogram all;
+    std::size_t items = 0;
+    std::size_t late = 0;
+    double load_cpu = 0;
+    double load_wall = 0;
+    std::uint64_t parks = 0;
+    IdleBurn idle;
+    for ([[maybe_unused]] auto _ : state) {
+        auto engine = make(placement.options);
+        const std::uint64_t parks_before = engine->counters().parks;
+        const double process_start = process_cpu_ns();
+        const double self_start = thread_cpu_ns();
+        const auto load_from = Clock::now();
+        OpenLoopConfig config;
+        config.rate_per_second = workload.rate;
+        config.sends = workload.sends_per_repetition();
+        config.callback_work = std::chrono::nanoseconds(workload.work_ns);
+        config.batch = workload.batch;
+        config.senders = workload.producers;
+        // Sender threads (more than one producer): pinned like any busy benchmark thread, and
+        // their CPU is theirs, not the engine's.
+        std::vector<double> sender_cpu(workload.producers, 0.0);
+        config.on_sender_start = [&](unsigned sender) {
+            if (placement.pinned) {
+                detail::pin_this_thread(placement.app_cpus[sender]);
+            }
+            sender_cpu[sender] = thread_cpu_ns();
+        };
+        config.on_sender_end = [&](unsigned sender) {
+            sender_cpu[sender] = thread_cpu_ns() - sender_cpu[sender];
+        };
+        config.when_drained = [&](const OpenLoopResult& /*sent*/) {
+            load_wall += elapsed_ns(load_from);
+            load_cpu += (process_cpu_ns() - process_start) - (thread_cpu_ns() - self_start) -
+                        std::accumulate(sender_cpu.begin(), sender_cpu.end(), 0.0);
+            parks += engine->counters().parks - parks_before;
+            const IdleBurn burn = measure_idle_burn();
+            idle.cpu_ns += burn.cpu_ns;
+            idle.wall_ns += burn.wall_ns;
+        };
+        const OpenLoopResult result = run_open_loop(*engine, config);
+        if (result.put_failed || result.sent != config.sends ||
+            result.latency.count() != config.sends) {
+            state.SkipWithError("open-loop run lost items or a put failed");
+            return;
+        }
+        all.merge(result.latency);
+        items += result.sent;
+        late += result.late_sends;
+    }
+    const auto n = static_cast<double>(std::max<std::size_t>(items, 1));
+    state.counters["items_per_second"] = load_wall > 0 ? n * 1e9 / load_wall : 0;
+    state.counters["p50_ns"] = static_cast<double>(all.value_at_quantile(0.5));
+    state.counters["p90_ns"] = static_cast<double>(all.value_at_quantile(0.9));
+    state.counters["p99_ns"] = static_cast<double>(all.value_at_quantile(0.99));
+    state.counters["p999_ns"] = static_cast<double>(all.value_at_quantile(0.999));
+    state.counters["max_ns"] = static_cast<double>(all.max());
+    state.counters["late_pct"] = 100.0 * static_cast<double>(late) / n;
+    state.counters["cpu_ns_per_item"] = std::max(0.0, load_cpu) / n;
+    state.counters["idle_cpu_pct"] = idle.pct();
+    if (parks_observable(EngineOf<Make>::backend_name)) {
+        state.counters["parks_per_item"] = static_cast<double>(parks) / n;
     }
 }
 
@@ -475,15 +619,6 @@ std::string shape_name(const std::string& backend, const ThroughputShape& s) {
     return "throughput/" + backend + "/producers:" + std::to_string(s.producers) +
            "/workers:" + std::to_string(s.workers) + "/work_ns:" + std::to_string(s.work_ns) +
            "/batch:" + std::to_string(s.batch);
-}
-
-bool parks_observable(const std::string& backend) {
-    for (const BackendInfo& info : backend_catalogue()) {
-        if (info.name == backend) {
-            return info.parks_observable;
-        }
-    }
-    return false;
 }
 
 enum class Family { call, pingpong, latency, wakeup, throughput, burst, cpu };
@@ -560,7 +695,49 @@ void register_family(Family family) {
     }
 }
 
+template <class EngineT>
+void register_workload(const Workload& workload) {
+    const std::string name =
+        "workload/" + std::string(EngineT::backend_name) + "/" + workload.suffix();
+    const Concrete<EngineT> concrete;
+    if (workload.saturate()) {
+        const ThroughputShape shape{workload.producers, workload.workers, workload.work_ns,
+                                    workload.batch};
+        add(
+            Suite::standard, name,
+            [=](benchmark::State& state) { throughput(state, concrete, shape, true); },
+            benchmark::kMillisecond);
+    } else {
+        // An iteration is one open-loop run (a quarter of a second by default), so a run of
+        // --benchmark_min_time=0.2 is one iteration: repetitions give the spread.
+        add(
+            Suite::standard, name,
+            [=](benchmark::State& state) { workload_at_rate(state, concrete, workload); },
+            benchmark::kMillisecond);
+    }
+}
+
+template <class EngineT>
+void register_workloads(const std::vector<Workload>& workloads) {
+    for (const Workload& workload : workloads) {
+        register_workload<EngineT>(workload);
+    }
+}
+
 }  // namespace
+
+void register_workload_benchmarks(const std::vector<Workload>& workloads) {
+    register_workloads<MutexEngine>(workloads);
+    register_workloads<MpmcEngine>(workloads);
+#if WQ_HAVE_IOCP
+    if (IocpEngine::unavailable_reason().empty()) {
+        register_workloads<IocpEngine>(workloads);
+    }
+#endif
+#if WQ_HAVE_TBB
+    register_workloads<TbbEngine>(workloads);
+#endif
+}
 
 void register_engine_benchmarks() {
 #if WQ_HAVE_IOCP

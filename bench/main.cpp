@@ -4,8 +4,11 @@
 //   wq_bench                    the default suite (≤ 5 min on 2 cores)
 //   wq_bench --wq_full          everything (the full throughput sweep, the biggest bursts)
 //   wq_bench --wq_no_pin        leave every thread to the scheduler
+//   wq_bench --wq_workload=SPEC only workload/<backend>/... for SPEC (bench/workload.hpp; may be
+//                               repeated): what scripts/choose runs
 //   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
 #include "common.hpp"
+#include "workload.hpp"
 
 #include "wq/build_config.hpp"
 
@@ -21,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <regex>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 
@@ -94,7 +98,7 @@ std::string kernel() {
     return std::string(name.sysname) + " " + name.release;
 }
 
-void add_context() {
+void add_context(const std::string& suite) {
     benchmark::AddCustomContext("wq.backends", join(available_backends()));
     // The floors as measured at start-up (the floor/ benchmarks measure them again in the run).
     benchmark::AddCustomContext("wq.floor_cacheline_rtt_ns",
@@ -103,7 +107,7 @@ void add_context() {
                                 std::to_string(floors().cacheline_oneway_ns));
     benchmark::AddCustomContext("wq.floor_wake_rtt_ns", std::to_string(floors().wake_rtt_ns));
     benchmark::AddCustomContext("wq.floor_wake_oneway_ns", std::to_string(floors().wake_oneway_ns));
-    benchmark::AddCustomContext("wq.suite", full_suite() ? "full" : "default");
+    benchmark::AddCustomContext("wq.suite", suite);
     benchmark::AddCustomContext("wq.cpus", join(allowed_cpus()));
     benchmark::AddCustomContext("wq.pinning",
                                 pinning_enabled()
@@ -137,14 +141,24 @@ int main(int argc, char** argv) {
     const std::size_t runs_each = runs_per_benchmark(argc, argv);
     // Our own flags first; everything else goes to Google Benchmark.
     int kept = 1;
+    std::vector<Workload> workloads;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--wq_full") {
             set_full_suite(true);
         } else if (arg == "--wq_no_pin") {
             set_pinning_enabled(false);
+        } else if (arg.starts_with("--wq_workload=")) {
+            try {
+                workloads.push_back(parse_workload(arg.substr(std::strlen("--wq_workload="))));
+            } catch (const std::invalid_argument& error) {
+                std::fprintf(stderr, "wq_bench: %s\n", error.what());
+                return 2;
+            }
         } else if (arg.starts_with("--wq_")) {
-            std::fprintf(stderr, "wq_bench: unknown flag '%s' (known: --wq_full, --wq_no_pin)\n",
+            std::fprintf(stderr,
+                         "wq_bench: unknown flag '%s' (known: --wq_full, --wq_no_pin, "
+                         "--wq_workload=SPEC)\n",
                          argv[i]);
             return 2;
         } else {
@@ -157,12 +171,16 @@ int main(int argc, char** argv) {
         return 2;
     }
     measure_floors_once();
-    add_context();
+    add_context(!workloads.empty() ? "workload" : full_suite() ? "full" : "default");
     // Registration order is run order (unless --benchmark_enable_random_interleaving): floors, the
     // bare peers, then the engines.
-    register_floors();
-    register_peer_benchmarks();
-    register_engine_benchmarks();
+    if (workloads.empty()) {
+        register_floors();
+        register_peer_benchmarks();
+        register_engine_benchmarks();
+    } else {
+        register_workload_benchmarks(workloads);
+    }
     set_progress_total(selected_count(benchmark::GetBenchmarkFilter()) * runs_each);
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -4,7 +4,8 @@
 // carries t_i, and the callback records (its start time − t_i). Measuring from the intended time,
 // not from when the put actually happened, is what keeps stalls visible: if the sender or the
 // engine falls behind, every item caught in the backlog reports the delay (no coordinated
-// omission). Per-thread histograms are merged after the engine has shut down.
+// omission). Arrivals may be batches (one put_bulk) and may come from several sending threads.
+// Per-thread histograms are merged after the engine has shut down.
 //
 //   auto result = wq::bench::run_open_loop(engine, {.rate_per_second = 100'000, .sends = 50'000});
 //   result.latency.value_at_quantile(0.99);
@@ -15,31 +16,47 @@
 #include "wq/config.hpp"
 #include "wq/engine.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
 namespace wq::bench {
 
+struct OpenLoopResult;
+
 struct OpenLoopConfig {
+    /// Items per second, all senders together.
     double rate_per_second = 100'000;
     std::size_t sends = 10'000;
     /// Busy work each callback does after recording (simulates a callback's cost).
     std::chrono::nanoseconds callback_work{0};
+    /// Items per arrival: an arrival of more than one is one put_bulk, every item carrying the
+    /// arrival's intended time. Arrivals come every batch / rate seconds.
+    std::size_t batch = 1;
+    /// Sending threads: arrival k is sent by sender k % senders. With one, the calling thread
+    /// sends; with more, run_open_loop starts them and calls on_sender_start(index) on each before
+    /// it sends (benchmarks pin them there) and on_sender_end(index) after its last send (they
+    /// read its CPU clock there).
+    unsigned senders = 1;
+    std::function<void(unsigned)> on_sender_start;
+    std::function<void(unsigned)> on_sender_end;
     /// Called once every sent item has been dispatched, before the engine shuts down (an idle
-    /// engine, still running: cpu/ measures its idle burn here).
-    std::function<void()> when_drained;
+    /// engine, still running: cpu/ measures its idle burn here), with the result so far (all but
+    /// the latency histogram).
+    std::function<void(const OpenLoopResult&)> when_drained;
 };
 
 struct OpenLoopResult {
     Histogram latency;           ///< ns from intended send time to Invoke start
     std::size_t sent = 0;        ///< items put (all of them, unless a put failed)
-    std::size_t late_sends = 0;  ///< sends that happened more than 1 µs after their intended time
+    std::size_t late_sends = 0;  ///< items sent more than 1 µs after their intended time
     bool put_failed = false;
 };
 
@@ -128,35 +145,82 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
             busy_until(start + work_ns);
         }
     });
+    const std::size_t batch = std::max<std::size_t>(config.batch, 1);
+    const unsigned senders = std::max(config.senders, 1U);
     std::vector<BenchItem> items(config.sends);
-    OpenLoopResult result;
-    const double period_ns = 1e9 / config.rate_per_second;
-    const std::int64_t t0 = now_ns() + 1'000'000;  // start 1 ms from now, on a clean schedule
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        BenchItem& item = items[i];
-        item.pCallback = callback.get();
-        item.intended_ns = t0 + static_cast<std::int64_t>(static_cast<double>(i) * period_ns);
-        // Sleep through long gaps, spin the last stretch: sends leave on time at high rates.
-        const std::int64_t gap = item.intended_ns - now_ns();
-        if (gap > 200'000) {
-            std::this_thread::sleep_for(std::chrono::nanoseconds(gap - 100'000));
+    const std::size_t arrivals = (items.size() + batch - 1) / batch;
+    const double period_ns = 1e9 * static_cast<double>(batch) / config.rate_per_second;
+    // Start on a clean schedule, after every sender thread is up.
+    const std::int64_t t0 = now_ns() + (senders == 1 ? 1'000'000 : 5'000'000);
+
+    std::atomic<std::size_t> sent{0};
+    std::atomic<std::size_t> late{0};
+    std::atomic<bool> failed{false};
+    auto send = [&](unsigned sender) {
+        std::vector<MFASYNCRESULT*> pointers(batch);
+        std::size_t my_sent = 0;
+        std::size_t my_late = 0;
+        for (std::size_t k = sender; k < arrivals && !failed.load(std::memory_order_relaxed);
+             k += senders) {
+            const std::int64_t intended =
+                t0 + static_cast<std::int64_t>(static_cast<double>(k) * period_ns);
+            const std::size_t first = k * batch;
+            const std::size_t n = std::min(batch, items.size() - first);
+            for (std::size_t i = 0; i < n; ++i) {
+                items[first + i].pCallback = callback.get();
+                items[first + i].intended_ns = intended;
+                pointers[i] = &items[first + i];
+            }
+            // Sleep through long gaps, spin the last stretch: sends leave on time at high rates.
+            const std::int64_t gap = intended - now_ns();
+            if (gap > 200'000) {
+                std::this_thread::sleep_for(std::chrono::nanoseconds(gap - 100'000));
+            }
+            busy_until(intended);
+            if (now_ns() - intended > 1'000) {
+                my_late += n;
+            }
+            const HRESULT hr =
+                n == 1 ? engine.put(pointers[0]) : engine.put_bulk(std::span(pointers.data(), n));
+            if (hr != S_OK) {
+                failed.store(true, std::memory_order_relaxed);
+                break;
+            }
+            my_sent += n;
         }
-        busy_until(item.intended_ns);
-        if (now_ns() - item.intended_ns > 1'000) {
-            ++result.late_sends;
+        sent.fetch_add(my_sent, std::memory_order_relaxed);
+        late.fetch_add(my_late, std::memory_order_relaxed);
+    };
+    if (senders == 1) {
+        send(0);
+    } else {
+        std::vector<std::thread> threads;
+        threads.reserve(senders);
+        for (unsigned s = 0; s < senders; ++s) {
+            threads.emplace_back([&, s] {
+                if (config.on_sender_start) {
+                    config.on_sender_start(s);
+                }
+                send(s);
+                if (config.on_sender_end) {
+                    config.on_sender_end(s);
+                }
+            });
         }
-        if (engine.put(&item) != S_OK) {
-            result.put_failed = true;
-            break;
+        for (std::thread& thread : threads) {
+            thread.join();
         }
-        ++result.sent;
     }
+    OpenLoopResult result;
+    result.sent = sent.load();
+    result.late_sends = late.load();
+    result.put_failed = failed.load();
     if (config.when_drained) {
         // Ends: every accepted item is dispatched (the contract).
         while (engine.counters().dispatched < result.sent) {
             std::this_thread::sleep_for(std::chrono::microseconds{20});
         }
-        config.when_drained();
+        config.when_drained(result);
     }
     engine.shutdown();  // returns once every accepted item is dispatched
     result.latency = histograms.merged();

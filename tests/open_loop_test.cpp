@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -39,6 +40,44 @@ TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {
     EXPECT_GE(result.latency.value_at_quantile(0.5), 995'000U);
     EXPECT_GE(result.latency.max(), 1'995'000U);
     EXPECT_GE(result.latency.value_at_quantile(0.99), 1'970'000U);
+}
+
+// The same backlog with two sending threads and arrivals of four items (one put_bulk each): item k
+// is due at floor(k / 4) × 20 µs ≤ 1980 µs, and one worker spending 10 µs per callback cannot
+// start the j-th item it dispatches (from 0) before j × 10 µs. So the last 120 items to start
+// (j ≥ 280) wait at least 2800 − 1980 = 820 µs, making the 75th percentile at least that, and the
+// last one at least 3990 − 1980 = 2010 µs — whichever sender won which race. Every item is sent
+// once and recorded once.
+TEST_P(OpenLoop, BatchedArrivalsFromSeveralSendersKeepTheBacklog) {
+    if (const std::string reason = test::unavailable_reason(GetParam()); !reason.empty()) {
+        GTEST_SKIP() << "wq: back-end unavailable: " << reason;
+    }
+    Options options;
+    options.workers = 1;
+    options.concurrency = 1;
+    auto engine = make_engine(GetParam(), options);
+    constexpr std::size_t sends = 400;
+    OpenLoopConfig config;
+    config.rate_per_second = 200'000;
+    config.sends = sends;
+    config.batch = 4;
+    config.senders = 2;
+    std::atomic<unsigned> started{0};
+    std::atomic<unsigned> ended{0};
+    config.on_sender_start = [&](unsigned) { started.fetch_add(1); };
+    config.on_sender_end = [&](unsigned) { ended.fetch_add(1); };
+    config.callback_work = std::chrono::microseconds{10};
+    std::size_t drained_sent = 0;
+    config.when_drained = [&](const OpenLoopResult& sent) { drained_sent = sent.sent; };
+    const OpenLoopResult result = run_open_loop(*engine, config);
+    ASSERT_FALSE(result.put_failed);
+    EXPECT_EQ(started.load(), 2U) << "each sender thread announces its start";
+    EXPECT_EQ(ended.load(), 2U) << "and its end";
+    ASSERT_EQ(result.sent, sends);
+    EXPECT_EQ(drained_sent, sends) << "when_drained sees every item sent";
+    ASSERT_EQ(result.latency.count(), sends) << "every dispatched item is recorded once";
+    EXPECT_GE(result.latency.value_at_quantile(0.75), 820'000U);
+    EXPECT_GE(result.latency.max(), 2'010'000U);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OpenLoop, ::testing::ValuesIn(test::built_backends()),
