@@ -11,6 +11,7 @@ WQ_PACKAGES=(
   libtbb-dev libconcurrentqueue-dev liburing-dev
   libatomic-queue-dev libboost-dev
   python3-scipy libbenchmark-tools valgrind
+  python3-matplotlib chromium
 )
 
 # The Windows cross build and its tests under Wine.

@@ -1,0 +1,472 @@
+#!/usr/bin/python3
+"""Writes a single-file HTML report (plots embedded as PNG; opens offline) from wqbench result
+files: latency percentiles per back-end, latency against offered rate, throughput against
+producers × workers, CPU per item, ratio to the hardware floor, the engines against bare peer
+queues, the machine's context and scripts/bench's ranked summary. Given two or more files (oldest
+first), every plot shows each run: the last solid, the earlier ones hatched — a before/after.
+
+Usage: report.py [-o OUT.html] RESULTS.json [MORE.json ...]
+
+Debian's matplotlib (/usr/bin/python3, python3-matplotlib).
+"""
+import argparse
+import base64
+import html
+import io
+import json
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to memory
+import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summary import human, short  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+COLOURS = {"mutex": "#4e79a7", "mpmc": "#f28e2b", "iocp": "#59a14f", "tbb": "#e15759",
+           "mfplat": "#b07aa1"}
+PEER_COLOUR = "#9c9c9c"
+HATCHES = ["//", "..", "xx", "\\\\"]
+PERCENTILES = [("p50_ns", "p50"), ("p90_ns", "p90"), ("p99_ns", "p99"), ("p999_ns", "p99.9")]
+
+
+class InputError(Exception):
+    pass
+
+
+class Run:
+    """One result file: per benchmark, its repetitions' rows."""
+
+    def __init__(self, path):
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise InputError(f"cannot read results file '{path}': {error.strerror}")
+        except json.JSONDecodeError as error:
+            raise InputError(f"results file '{path}' is not JSON: {error}")
+        if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+            raise InputError(f"results file '{path}' is not Google Benchmark JSON")
+        self.path = str(path)
+        self.context = data.get("context", {})
+        self.rows = {}
+        self.errors = []
+        for bench in data["benchmarks"]:
+            if bench.get("run_type", "iteration") != "iteration":
+                continue
+            name = re.sub(r"/(real_time|manual_time)$", "", bench.get("run_name", bench["name"]))
+            if bench.get("error_occurred"):
+                self.errors.append(f"{name}: {bench.get('error_message', 'error')}")
+                continue
+            self.rows.setdefault(name, []).append(bench)
+        revision = self.context.get("wq.git_revision", "?")
+        self.label = f"{revision} ({self.context.get('date', '?')[:16]})"
+
+    def value(self, name, key):
+        """(median, low, high) over the repetitions, or None."""
+        values = [float(r[key]) for r in self.rows.get(name, []) if key in r]
+        if not values:
+            return None
+        return statistics.median(values), min(values), max(values)
+
+    def names(self, pattern):
+        regex = re.compile(pattern)
+        return [(m, name) for name in self.rows if (m := regex.match(name))]
+
+    def backends(self):
+        listed = [b for b in self.context.get("wq.backends", "").split(",") if b]
+        seen = {name.split("/")[1] for name in self.rows
+                if name.split("/")[0] in ("pingpong", "latency", "throughput", "cpu", "workload")}
+        return [b for b in listed if b in seen] + sorted(seen - set(listed))
+
+
+def png(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def style(index, runs):
+    """Bar style of run `index`: the last run solid, earlier ones hatched and lighter."""
+    if index == len(runs) - 1:
+        return {"alpha": 1.0}
+    return {"alpha": 0.45, "hatch": HATCHES[index % len(HATCHES)], "edgecolor": "black"}
+
+
+def run_suffix(index, runs):
+    return "" if len(runs) == 1 else f" — {runs[index].label}"
+
+
+def grouped_bars(axis, groups, series, runs, log=False):
+    """groups: x labels; series: [(label, colour, [(run index, [value or None per group])])]."""
+    slots = sum(len(per_run) for _, _, per_run in series)
+    width = 0.8 / max(slots, 1)
+    slot = 0
+    for label, colour, per_run in series:
+        for index, values in per_run:
+            xs, heights, lows, highs = [], [], [], []
+            for g, value in enumerate(values):
+                if value is None:
+                    continue
+                xs.append(g - 0.4 + width * (slot + 0.5))
+                heights.append(value[0])
+                lows.append(value[0] - value[1])
+                highs.append(value[2] - value[0])
+            if xs:
+                axis.bar(xs, heights, width, color=colour, label=label + run_suffix(index, runs),
+                         yerr=[lows, highs], capsize=2, error_kw={"elinewidth": 0.8},
+                         **style(index, runs))
+            slot += 1
+    axis.set_xticks(range(len(groups)))
+    axis.set_xticklabels(groups, rotation=20 if len(groups) > 4 else 0, ha="right"
+                         if len(groups) > 4 else "center", fontsize=8)
+    if log:
+        axis.set_yscale("log")
+    axis.grid(axis="y", alpha=0.3, which="both")
+
+
+def legend(figure, axis):
+    """One legend for the figure, below the plots (never over the data)."""
+    handles, labels = axis.get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                      ncol=min(4, len(handles)), fontsize=8, frameon=False)
+
+
+def plot_latency_percentiles(runs, backends):
+    rates = sorted({int(m.group(2)) for run in runs
+                    for m, _ in run.names(r"^latency/([a-z]+)/rate:(\d+)/workers:1$")})
+    if not rates:
+        return None
+    figure, axes = plt.subplots(1, len(rates), figsize=(5 * len(rates), 3.6), squeeze=False)
+    for axis, rate in zip(axes[0], rates):
+        for index, run in enumerate(runs):
+            for backend in backends:
+                name = f"latency/{backend}/rate:{rate}/workers:1"
+                points = [(label, run.value(name, key)) for key, label in PERCENTILES]
+                points = [(label, v[0]) for label, v in points if v]
+                if not points:
+                    continue
+                last = index == len(runs) - 1
+                axis.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+                          color=COLOURS.get(backend), linestyle="-" if last else "--",
+                          alpha=1.0 if last else 0.5, label=backend + run_suffix(index, runs))
+        axis.set_yscale("log")
+        axis.set_title(f"{human(rate, '/s')} offered, 1 worker", fontsize=9)
+        axis.set_ylabel("one-way latency (ns, log)")
+        axis.grid(alpha=0.3, which="both")
+    legend(figure, axes[0][0])
+    figure.suptitle("Latency percentiles per back-end (open loop, from the intended send time)")
+    return png(figure)
+
+
+def plot_latency_vs_rate(runs, backends):
+    found = False
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8), squeeze=False)
+    for axis, (key, label) in zip(axes[0], (("p50_ns", "p50"), ("p99_ns", "p99"))):
+        for index, run in enumerate(runs):
+            for backend in backends:
+                points = sorted((int(m.group(1)), run.value(name, key)) for m, name in
+                                run.names(rf"^latency/{backend}/rate:(\d+)/workers:1$"))
+                points = [(rate, v) for rate, v in points if v]
+                if not points:
+                    continue
+                found = True
+                last = index == len(runs) - 1
+                axis.errorbar([p[0] for p in points], [p[1][0] for p in points],
+                              yerr=[[p[1][0] - p[1][1] for p in points],
+                                    [p[1][2] - p[1][0] for p in points]],
+                              marker="o", capsize=2, color=COLOURS.get(backend),
+                              linestyle="-" if last else "--", alpha=1.0 if last else 0.5,
+                              label=backend + run_suffix(index, runs))
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("offered rate (items/s, log)")
+        axis.set_ylabel(f"{label} latency (ns, log)")
+        axis.set_title(label, fontsize=9)
+        axis.grid(alpha=0.3, which="both")
+    legend(figure, axes[0][0])
+    if not found:
+        plt.close(figure)
+        return None
+    figure.suptitle("Latency against offered rate (one worker)")
+    return png(figure)
+
+
+def shape_key(params):
+    return [int(v) if v.isdigit() else v for v in re.findall(r":(\w+)", params)]
+
+
+def plot_throughput(runs, backends):
+    shapes = sorted({m.group(1) for run in runs
+                     for m, _ in run.names(r"^throughput/[a-z]+/(producers:.*)$")}, key=shape_key)
+    if not shapes:
+        return None
+    figure, axis = plt.subplots(figsize=(max(8, 1.1 * len(shapes) + 3), 4.2))
+    series = [(backend, COLOURS.get(backend),
+               [(i, [run.value(f"throughput/{backend}/{s}", "items_per_second") for s in shapes])
+                for i, run in enumerate(runs)]) for backend in backends]
+    grouped_bars(axis, [short(s).replace(" batch 1", "").replace("work ", "")
+                        for s in shapes], series, runs, log=True)
+    axis.set_ylabel("items per second (log)")
+    axis.set_title("Throughput against producers (P) × workers (W), callback work, batch "
+                   "(median; bars: min–max of repetitions)", fontsize=10)
+    legend(figure, axis)
+    return png(figure)
+
+
+def plot_cpu(runs, backends):
+    rates = sorted({int(m.group(1)) for run in runs for m, _ in run.names(r"^cpu/[a-z]+/rate:(\d+)$")})
+    if not rates:
+        return None
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+    series = [(backend, COLOURS.get(backend),
+               [(i, [run.value(f"cpu/{backend}/rate:{r}", "cpu_ns_per_item") for r in rates])
+                for i, run in enumerate(runs)]) for backend in backends]
+    grouped_bars(axes[0], [f"{human(r, '/s')} offered" for r in rates], series, runs, log=True)
+    axes[0].set_ylabel("CPU ns per item (log)")
+    axes[0].set_title("CPU per item under load (engine threads, spinning included)", fontsize=9)
+    legend(figure, axes[0])
+    # idle burn: the worst idle interval after any load
+    idle_series = []
+    for backend in backends:
+        per_run = []
+        for i, run in enumerate(runs):
+            values = [run.value(f"cpu/{backend}/rate:{r}", "idle_cpu_pct") for r in rates]
+            values = [v for v in values if v]
+            per_run.append((i, [max(values, key=lambda v: v[0]) if values else None]))
+        idle_series.append((backend, COLOURS.get(backend), per_run))
+    grouped_bars(axes[1], ["idle"], idle_series, runs)
+    axes[1].set_ylabel("% of one core")
+    axes[1].set_title("CPU burnt while idle (100 ms after the load)", fontsize=9)
+    return png(figure)
+
+
+def plot_floor_ratios(runs, backends):
+    scenarios = [("pingpong/{b}", "pingpong rtt ÷ cache-line rtt")]
+    rates = sorted({int(m.group(1)) for run in runs
+                    for m, _ in run.names(r"^latency/[a-z]+/rate:(\d+)/workers:1$")})
+    scenarios += [(f"latency/{{b}}/rate:{r}/workers:1", f"latency p50 @ {human(r, '/s')} ÷ "
+                   "one-way hop") for r in rates]
+    scenarios += [("wakeup/{b}", "wake-up p50 ÷ futex wake")]
+    bursts = sorted({int(m.group(1)) for run in runs
+                     for m, _ in run.names(r"^burst/[a-z]+/items:(\d+)/work_ns:1000$")})
+    scenarios += [(f"burst/{{b}}/items:{n}/work_ns:1000", f"burst {n} ÷ ideal") for n in bursts]
+    scenarios = [(p, t) for p, t in scenarios
+                 if any(run.value(p.format(b=b), "ratio_to_floor") for run in runs for b in backends)]
+    if not scenarios:
+        return None
+    figure, axis = plt.subplots(figsize=(max(8, 1.4 * len(scenarios) + 3), 4))
+    series = [(backend, COLOURS.get(backend),
+               [(i, [run.value(p.format(b=backend), "ratio_to_floor") for p, _ in scenarios])
+                for i, run in enumerate(runs)]) for backend in backends]
+    grouped_bars(axis, [t for _, t in scenarios], series, runs, log=True)
+    axis.axhline(1.0, color="black", linewidth=0.8)
+    axis.set_ylabel("× the floor measured in the same run (log)")
+    axis.set_title("Distance from the hardware floor (1 = the floor itself)", fontsize=10)
+    legend(figure, axis)
+    return png(figure)
+
+
+def plot_peers(runs, backends):
+    panels = [("pingpong", "rtt_ns", "round trip (ns)", lambda b: f"pingpong/{b}",
+               lambda q: f"peer/{q}/shape:pingpong"),
+              ("1 producer → 1 consumer", "items_per_second", "items per second",
+               lambda b: f"throughput/{b}/producers:1/workers:1/work_ns:0/batch:1",
+               lambda q: f"peer/{q}/shape:1p1c")]
+    peers = sorted({m.group(1) for run in runs for m, _ in run.names(r"^peer/([a-z_]+)/shape:")})
+    if not peers:
+        return None
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4))
+    for axis, (title, key, ylabel, engine_name, peer_name) in zip(axes, panels):
+        who = [(b, engine_name(b), COLOURS.get(b)) for b in backends] + \
+              [(q + " (bare)", peer_name(q), PEER_COLOUR) for q in peers]
+        series = [(label, colour, [(i, [run.value(name, key)]) for i, run in enumerate(runs)])
+                  for label, name, colour in who]
+        # one group per contender: draw as separate groups for readable labels
+        labels = [label for label, _, _ in who]
+        figure_values = []
+        for label, colour, per_run in series:
+            figure_values.append((label, colour, per_run))
+        slots = len(runs)
+        width = 0.8 / slots
+        for g, (label, colour, per_run) in enumerate(figure_values):
+            for index, values in per_run:
+                value = values[0]
+                if value is None:
+                    continue
+                x = g - 0.4 + width * (index + 0.5)
+                axis.bar([x], [value[0]], width, color=colour,
+                         yerr=[[value[0] - value[1]], [value[2] - value[0]]], capsize=2,
+                         **style(index, runs))
+        axis.set_xticks(range(len(labels)))
+        axis.set_xticklabels(labels, rotation=25, ha="right", fontsize=8)
+        axis.set_yscale("log")
+        axis.set_ylabel(ylabel + " (log)")
+        axis.set_title(title, fontsize=9)
+        axis.grid(axis="y", alpha=0.3, which="both")
+    figure.suptitle("The engines against bare peer queues (grey: the queue alone, pointer payload)")
+    return png(figure)
+
+
+def plot_workloads(runs, backends):
+    """scripts/choose's runs: every workload measured, each objective's figure per back-end."""
+    workloads = sorted({m.group(1) for run in runs
+                        for m, _ in run.names(r"^workload/[a-z]+/(producers:.*)$")}, key=shape_key)
+    if not workloads:
+        return None
+    keys = [k for k in ("items_per_second", "p50_ns", "p99_ns", "cpu_ns_per_item")
+            if any(run.value(f"workload/{b}/{w}", k) for run in runs for b in backends
+                   for w in workloads)]
+    figure, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 4), squeeze=False)
+    for axis, key in zip(axes[0], keys):
+        series = [(backend, COLOURS.get(backend),
+                   [(i, [run.value(f"workload/{backend}/{w}", key) for w in workloads])
+                    for i, run in enumerate(runs)]) for backend in backends]
+        grouped_bars(axis, [short(w) for w in workloads], series, runs, log=True)
+        axis.set_title(key, fontsize=9)
+    legend(figure, axes[0][0])
+    figure.suptitle("Workloads measured by scripts/choose")
+    return png(figure)
+
+
+PLOTS = [
+    ("latency-percentiles", "Latency percentiles per back-end", plot_latency_percentiles,
+     "latency/&lt;b&gt;/rate:R/workers:1 — p50, p90, p99, p99.9 from the intended send time "
+     "(no coordinated omission)."),
+    ("latency-vs-rate", "Latency against offered rate", plot_latency_vs_rate,
+     "The same runs, p50 and p99 against the rate: where a back-end's workers stop parking."),
+    ("throughput", "Throughput against producers × workers", plot_throughput,
+     "throughput/&lt;b&gt;/producers:P/workers:W/work_ns:N/batch:B — exactly-once checked."),
+    ("cpu", "CPU per item", plot_cpu,
+     "cpu/&lt;b&gt;/rate:R — what the engine's threads burn per item, and while idle."),
+    ("floor", "Ratio to the hardware floor", plot_floor_ratios,
+     "Each figure divided by the matching floor measured in the same run (floor/...)."),
+    ("peers", "The engine against bare peer queues", plot_peers,
+     "peer/&lt;queue&gt;/shape:pingpong|1p1c — the same hand-off with nothing but the queue."),
+    ("workloads", "Workloads (scripts/choose)", plot_workloads,
+     "workload/&lt;b&gt;/... — the user-described workloads in these files."),
+]
+
+CONTEXT_KEYS = [("host_name", "host"), ("num_cpus", "CPUs"), ("mhz_per_cpu", "MHz per CPU"),
+                ("date", "date"), ("wq.git_revision", "revision"), ("wq.suite", "suite"),
+                ("wq.backends", "back-ends"), ("wq.pinning", "pinning"), ("wq.cpus", "CPUs used"),
+                ("wq.compiler", "compiler"), ("wq.build_type", "build type"),
+                ("wq.kernel", "kernel"), ("wq.onetbb", "oneTBB"), ("wq.liburing", "liburing"),
+                ("wq.boost", "Boost"), ("wq.packages", "Debian packages"),
+                ("wq.floor_cacheline_rtt_ns", "cache-line rtt at start-up (ns)"),
+                ("wq.floor_wake_oneway_ns", "futex wake one-way at start-up (ns)"),
+                ("wq.busy_work_1ms_took_ns", "busy_work(1 ms) took (ns)"),
+                ("library_build_type", "Google Benchmark build")]
+
+CHECK_SCRIPT = """
+window.addEventListener('load', function () {
+  var images = Array.prototype.slice.call(document.querySelectorAll('img.plot'));
+  var decoded = images.filter(function (img) {
+    return img.complete && img.naturalWidth > 0 && img.naturalHeight > 0;
+  });
+  var smallest = decoded.reduce(function (least, img) {
+    return Math.min(least, img.naturalWidth * img.naturalHeight);
+  }, Infinity);
+  document.body.setAttribute('data-plots-total', String(images.length));
+  document.body.setAttribute('data-plots-decoded', String(decoded.length));
+  document.body.setAttribute('data-smallest-plot-pixels',
+                             String(decoded.length ? smallest : 0));
+});
+"""
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1250px; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.85em; }
+td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
+img.plot { max-width: 100%; display: block; margin: 0.5em 0; }
+p.note { color: #555; font-size: 0.9em; }
+"""
+
+
+def summary_text(run):
+    result = subprocess.run([sys.executable, str(HERE / "summary.py"), run.path],
+                            capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else result.stderr
+
+
+def build(runs):
+    backends = []
+    for run in runs:
+        backends += [b for b in run.backends() if b not in backends]
+    parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+             f"<title>wqbench report</title><style>{STYLE}</style>"
+             f"<script>{CHECK_SCRIPT}</script></head><body>"]
+    title = "wqbench report" if len(runs) == 1 else "wqbench report — before / after"
+    parts.append(f"<h1>{title}</h1>")
+    if len(runs) > 1:
+        parts.append("<p class='note'>Runs compared (oldest first; in the plots the last is solid, "
+                     "earlier ones hatched or dashed):</p><ol>")
+        parts += [f"<li>{html.escape(run.label)} — {html.escape(run.path)}</li>" for run in runs]
+        parts.append("</ol>")
+    else:
+        parts.append(f"<p class='note'>{html.escape(runs[0].label)} — "
+                     f"{html.escape(runs[0].path)}</p>")
+    parts.append("<p class='note'>Bars and points are medians of the repetitions; whiskers span "
+                 "their minimum and maximum.</p>")
+    drawn = 0
+    for anchor, heading, plot, caption in PLOTS:
+        image = plot(runs, backends)
+        if image is None:
+            continue
+        drawn += 1
+        parts.append(f"<h2 id='{anchor}'>{heading}</h2><p class='note'>{caption}</p>"
+                     f"<img class='plot' alt='{heading}' src='data:image/png;base64,{image}'>")
+    if drawn == 0:
+        raise InputError("nothing to plot: none of the files has latency/, throughput/, cpu/, "
+                         "pingpong/, peer/ or workload/ results")
+    parts.append("<h2 id='context'>Machine and build</h2><table><tr><th></th>")
+    parts += [f"<th>{html.escape(run.label)}</th>" for run in runs]
+    parts.append("</tr>")
+    for key, label in CONTEXT_KEYS:
+        if any(key in run.context for run in runs):
+            parts.append(f"<tr><td>{label}</td>")
+            parts += [f"<td>{html.escape(str(run.context.get(key, '')))}</td>" for run in runs]
+            parts.append("</tr>")
+    parts.append("</table>")
+    for number, run in enumerate(runs, 1):
+        parts.append(f"<h2 id='summary-{number}'>Ranked summary — {html.escape(run.label)}</h2>"
+                     f"<pre>{html.escape(summary_text(run))}</pre>")
+        if run.errors:
+            parts.append("<p class='note'>Failed benchmarks: " +
+                         html.escape("; ".join(run.errors)) + "</p>")
+    parts.append("</body></html>\n")
+    return "".join(parts), drawn
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="scripts/report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", nargs="+", help="result JSON files, oldest first")
+    parser.add_argument("-o", "--out", default="results/report.html", help="the HTML to write")
+    args = parser.parse_args(argv)
+    try:
+        runs = [Run(path) for path in args.results]
+        page, drawn = build(runs)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(out)
+    print(f"report: {out} ({drawn} plots, {len(page) // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
