@@ -12,26 +12,35 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace wq::bench {
 namespace {
 
-class OpenLoop : public ::testing::TestWithParam<std::string> {};
+constexpr std::size_t sends = 400;
+
+// One worker, callbacks of 10 µs, 400 items due 5 µs apart: a backlog on any machine.
+class OpenLoop : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        if (const std::string reason = test::unavailable_reason(GetParam()); !reason.empty()) {
+            GTEST_SKIP() << "wq: back-end unavailable: " << reason;
+        }
+        Options options;
+        options.workers = 1;
+        options.concurrency = 1;
+        engine = make_engine(GetParam(), options);
+        config.rate_per_second = 200'000;
+        config.sends = sends;
+        config.callback_work = std::chrono::microseconds{10};
+    }
+
+    std::unique_ptr<Engine> engine;
+    OpenLoopConfig config;
+};
 
 TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {
-    if (const std::string reason = test::unavailable_reason(GetParam()); !reason.empty()) {
-        GTEST_SKIP() << "wq: back-end unavailable: " << reason;
-    }
-    Options options;
-    options.workers = 1;
-    options.concurrency = 1;
-    auto engine = make_engine(GetParam(), options);
-    constexpr std::size_t sends = 400;
-    OpenLoopConfig config;
-    config.rate_per_second = 200'000;
-    config.sends = sends;
-    config.callback_work = std::chrono::microseconds{10};
     const OpenLoopResult result = run_open_loop(*engine, config);
     ASSERT_FALSE(result.put_failed);
     ASSERT_EQ(result.sent, sends);
@@ -49,24 +58,12 @@ TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {
 // last one at least 3990 − 1980 = 2010 µs — whichever sender won which race. Every item is sent
 // once and recorded once.
 TEST_P(OpenLoop, BatchedArrivalsFromSeveralSendersKeepTheBacklog) {
-    if (const std::string reason = test::unavailable_reason(GetParam()); !reason.empty()) {
-        GTEST_SKIP() << "wq: back-end unavailable: " << reason;
-    }
-    Options options;
-    options.workers = 1;
-    options.concurrency = 1;
-    auto engine = make_engine(GetParam(), options);
-    constexpr std::size_t sends = 400;
-    OpenLoopConfig config;
-    config.rate_per_second = 200'000;
-    config.sends = sends;
     config.batch = 4;
     config.senders = 2;
     std::atomic<unsigned> started{0};
     std::atomic<unsigned> ended{0};
     config.on_sender_start = [&](unsigned) { started.fetch_add(1); };
     config.on_sender_end = [&](unsigned) { ended.fetch_add(1); };
-    config.callback_work = std::chrono::microseconds{10};
     std::size_t drained_sent = 0;
     config.when_drained = [&](const OpenLoopResult& sent) { drained_sent = sent.sent; };
     const OpenLoopResult result = run_open_loop(*engine, config);

@@ -8,7 +8,6 @@ each back-end's repetitions against the winner's, and a smallest lead worth nami
 Debian's /usr/bin/python3 (python3-scipy).
 """
 import argparse
-import json
 import math
 import os
 import re
@@ -20,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import InputError, load, rows_by_name  # noqa: E402
 from summary import human  # noqa: E402
 
 from scipy.stats import mannwhitneyu  # noqa: E402  (Debian's python3-scipy)
@@ -103,24 +103,6 @@ def worker_counts(args):
 
 
 # ---- Reading samples ----------------------------------------------------------------------------
-
-def stable(name):
-    return re.sub(r"/(real_time|manual_time)$", "", name)
-
-
-def samples_from(data):
-    """{name: [per-repetition row]} (iteration rows only) and the rows that failed."""
-    rows, errors = {}, []
-    for bench in data.get("benchmarks", []):
-        if bench.get("run_type", "iteration") != "iteration":
-            continue
-        name = stable(bench.get("run_name", bench["name"]))
-        if bench.get("error_occurred"):
-            errors.append(f"{name}: {bench.get('error_message', 'error')}")
-            continue
-        rows.setdefault(name, []).append(bench)
-    return rows, errors
-
 
 def candidates(args, metric):
     """For each worker count: the names (with a {b} back-end slot) that measure this workload, in
@@ -436,23 +418,17 @@ def main(argv):
             return 0
         metric = OBJECTIVES[args.objective][0]
         if args.source:
-            try:
-                with open(args.source, encoding="utf-8") as handle:
-                    data = json.load(handle)
-            except OSError as error:
-                raise UsageError(f"cannot read --from '{args.source}': {error.strerror}")
-            except json.JSONDecodeError as error:
-                raise UsageError(f"--from '{args.source}' is not JSON: {error}")
+            data = load(args.source)
             source, seconds = f"from {args.source}", None
         else:
             if not args.bench:
                 raise UsageError("no wq_bench given (run scripts/choose, which builds it)")
             out, seconds = measure(args, metric)
-            data = json.loads(out.read_text(encoding="utf-8"))
+            data = load(out)
             source = f"results in {out.relative_to(ROOT)}"
-        rows, errors = samples_from(data)
-        for error in errors:
-            print(f"warning: {error}", file=sys.stderr)
+        rows, failed = rows_by_name(data)
+        for name, message in failed.items():
+            print(f"warning: {name}: {message}", file=sys.stderr)
         found = collect(rows, args, metric)
         if not found:
             covered = sorted({re.sub(r"^(\w+)/[a-z]+/", r"\1/<b>/", n) for n in rows})
@@ -463,7 +439,7 @@ def main(argv):
                 f"It has:\n  {listing}\nrun scripts/choose without --from to measure it")
         entries = decide(found, args, args.objective)
         return report(entries, args, args.objective, source, seconds)
-    except UsageError as error:
+    except (UsageError, InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -15,6 +15,9 @@ except ImportError as error:  # an environment problem, reported plainly
     sys.exit(f"error: cannot import compare.py's U-test ({error}); install Debian's "
              "libbenchmark-tools and python3-scipy (scripts/test does) and run with /usr/bin/python3")
 
+from results import InputError, rows_by_name  # noqa: E402,F401  (InputError: for callers)
+from results import load as load_results  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_POLICY = ROOT / "bench" / "regression-policy.toml"
 HIGHER_IS_BETTER = {"items_per_second"}
@@ -24,25 +27,8 @@ BOOKKEEPING = {"family_index", "per_family_instance_index", "repetitions", "repe
                "threads", "iterations"}
 
 
-class InputError(Exception):
-    pass
-
-
 def fail_input(message):
     raise InputError(message)
-
-
-def load_results(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as error:
-        fail_input(f"cannot read results file '{path}': {error.strerror}")
-    except json.JSONDecodeError as error:
-        fail_input(f"results file '{path}' is not JSON: {error}")
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        fail_input(f"results file '{path}' is not Google Benchmark JSON (no 'benchmarks' list)")
-    return data
 
 
 def load_policy(path):
@@ -71,26 +57,19 @@ def load_policy(path):
     return policy
 
 
-def stable_name(name):
-    return re.sub(r"/(real_time|manual_time)$", "", name)
-
-
 def samples_of(data):
-    """{benchmark: {metric: [one value per repetition]}} from the per-repetition rows; errors."""
-    samples, errors = {}, []
-    for bench in data["benchmarks"]:
-        if bench.get("run_type", "iteration") != "iteration":
-            continue
-        name = stable_name(bench.get("run_name", bench["name"]))
-        if bench.get("error_occurred"):
-            errors.append(name)
-            continue
+    """{benchmark: {metric: [one value per repetition]}} from the per-repetition rows; the names of
+    the benchmarks that failed."""
+    rows, failed = rows_by_name(data)
+    samples = {}
+    for name, runs in rows.items():
         metrics = samples.setdefault(name, {})
-        for key, value in bench.items():
-            if (isinstance(value, (int, float)) and not isinstance(value, bool) and
-                    key not in BOOKKEEPING):
-                metrics.setdefault(key, []).append(float(value))
-    return samples, errors
+        for bench in runs:
+            for key, value in bench.items():
+                if (isinstance(value, (int, float)) and not isinstance(value, bool) and
+                        key not in BOOKKEEPING):
+                    metrics.setdefault(key, []).append(float(value))
+    return samples, list(failed)
 
 
 def rule_for(policy, name):

@@ -13,7 +13,6 @@ import argparse
 import base64
 import html
 import io
-import json
 import re
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import InputError, load, rows_by_name  # noqa: E402
 from summary import human, short  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -36,34 +36,15 @@ HATCHES = ["//", "..", "xx", "\\\\"]
 PERCENTILES = [("p50_ns", "p50"), ("p90_ns", "p90"), ("p99_ns", "p99"), ("p999_ns", "p99.9")]
 
 
-class InputError(Exception):
-    pass
-
-
 class Run:
     """One result file: per benchmark, its repetitions' rows."""
 
     def __init__(self, path):
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as error:
-            raise InputError(f"cannot read results file '{path}': {error.strerror}")
-        except json.JSONDecodeError as error:
-            raise InputError(f"results file '{path}' is not JSON: {error}")
-        if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-            raise InputError(f"results file '{path}' is not Google Benchmark JSON")
+        data = load(path)
         self.path = str(path)
         self.context = data.get("context", {})
-        self.rows = {}
-        self.errors = []
-        for bench in data["benchmarks"]:
-            if bench.get("run_type", "iteration") != "iteration":
-                continue
-            name = re.sub(r"/(real_time|manual_time)$", "", bench.get("run_name", bench["name"]))
-            if bench.get("error_occurred"):
-                self.errors.append(f"{name}: {bench.get('error_message', 'error')}")
-                continue
-            self.rows.setdefault(name, []).append(bench)
+        self.rows, failed = rows_by_name(data)
+        self.errors = [f"{name}: {message}" for name, message in failed.items()]
         revision = self.context.get("wq.git_revision", "?")
         self.label = f"{revision} ({self.context.get('date', '?')[:16]})"
 
