@@ -268,26 +268,18 @@ def plot_peers(runs, backends):
     for axis, (title, key, ylabel, engine_name, peer_name) in zip(axes, panels):
         who = [(b, engine_name(b), COLOURS.get(b)) for b in backends] + \
               [(q + " (bare)", peer_name(q), PEER_COLOUR) for q in peers]
-        series = [(label, colour, [(i, [run.value(name, key)]) for i, run in enumerate(runs)])
-                  for label, name, colour in who]
-        # one group per contender: draw as separate groups for readable labels
-        labels = [label for label, _, _ in who]
-        figure_values = []
-        for label, colour, per_run in series:
-            figure_values.append((label, colour, per_run))
-        slots = len(runs)
-        width = 0.8 / slots
-        for g, (label, colour, per_run) in enumerate(figure_values):
-            for index, values in per_run:
-                value = values[0]
+        # One group per contender (its label under it), one bar per run.
+        width = 0.8 / len(runs)
+        for g, (_, name, colour) in enumerate(who):
+            for index, run in enumerate(runs):
+                value = run.value(name, key)
                 if value is None:
                     continue
-                x = g - 0.4 + width * (index + 0.5)
-                axis.bar([x], [value[0]], width, color=colour,
+                axis.bar([g - 0.4 + width * (index + 0.5)], [value[0]], width, color=colour,
                          yerr=[[value[0] - value[1]], [value[2] - value[0]]], capsize=2,
                          **style(index, runs))
-        axis.set_xticks(range(len(labels)))
-        axis.set_xticklabels(labels, rotation=25, ha="right", fontsize=8)
+        axis.set_xticks(range(len(who)))
+        axis.set_xticklabels([label for label, _, _ in who], rotation=25, ha="right", fontsize=8)
         axis.set_yscale("log")
         axis.set_ylabel(ylabel + " (log)")
         axis.set_title(title, fontsize=9)
