@@ -80,8 +80,21 @@ double thread_cpu_ns() {
     return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
 }
 
-// What a running engine burns while it has nothing to do: the process's CPU, less the calling
-// thread's, over an idle interval.
+// The CPU every other thread of the process has used since construction: the process's CPU
+// clock less the calling thread's (what the engine's threads cost while this one only watches).
+class OtherThreadsCpu {
+public:
+    OtherThreadsCpu() : process_start_(process_cpu_ns()), self_start_(thread_cpu_ns()) {}
+    [[nodiscard]] double ns() const {
+        return (process_cpu_ns() - process_start_) - (thread_cpu_ns() - self_start_);
+    }
+
+private:
+    double process_start_;
+    double self_start_;
+};
+
+// What a running engine burns while it has nothing to do, over idle intervals.
 struct IdleBurn {
     double cpu_ns = 0;
     double wall_ns = 0;
@@ -89,16 +102,15 @@ struct IdleBurn {
         // Two CPU clocks of different granularity: a quiet engine can come out a hair below 0.
         return wall_ns > 0 ? std::max(0.0, 100.0 * cpu_ns / wall_ns) : 0;
     }
+    /// Sleeps 100 ms and adds what the other threads burnt meanwhile.
+    void measure() {
+        const OtherThreadsCpu others;
+        const auto from = Clock::now();
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        cpu_ns += others.ns();
+        wall_ns += elapsed_ns(from);
+    }
 };
-
-IdleBurn measure_idle_burn() {
-    constexpr auto idle_interval = std::chrono::milliseconds{100};
-    const double process_start = process_cpu_ns();
-    const double self_start = thread_cpu_ns();
-    const auto from = Clock::now();
-    std::this_thread::sleep_for(idle_interval);
-    return {(process_cpu_ns() - process_start) - (thread_cpu_ns() - self_start), elapsed_ns(from)};
-}
 
 // ---- call/<backend>/via:concrete|make_engine
 // The virtual hop alone: put(nullptr) in a tight loop on one thread. The engine rejects it at
@@ -345,8 +357,7 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
 
     std::uint64_t rounds = 0;
     const std::uint64_t parks_before = engine->counters().parks;
-    const double process_start = process_cpu_ns();
-    const double self_start = thread_cpu_ns();
+    const OtherThreadsCpu others;
     for ([[maybe_unused]] auto _ : state) {
         const std::uint64_t target = (rounds + 1) * round_items;
         start_round.arrive_and_wait();
@@ -367,12 +378,15 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
             std::this_thread::sleep_for(std::chrono::microseconds{20});
         }
     }
-    double load_cpu = process_cpu_ns() - process_start - (thread_cpu_ns() - self_start);
+    double load_cpu = others.ns();
     for (const auto& cpu : producer_cpu) {
         load_cpu -= cpu.load(std::memory_order_relaxed);
     }
     const std::uint64_t parks = engine->counters().parks - parks_before;
-    const IdleBurn idle = idle_after ? measure_idle_burn() : IdleBurn{};
+    IdleBurn idle;
+    if (idle_after) {
+        idle.measure();
+    }
     quit.store(true, std::memory_order_release);
     start_round.arrive_and_wait();
     for (std::thread& thread : threads) {
@@ -480,16 +494,13 @@ void cpu(benchmark::State& state, const Make& make, double rate) {
     std::size_t items = 0;
     for ([[maybe_unused]] auto _ : state) {
         auto engine = make(placement.options);
-        const double process_start = process_cpu_ns();
-        const double thread_start = thread_cpu_ns();
+        const OtherThreadsCpu others;
         OpenLoopConfig config;
         config.rate_per_second = rate;
         config.sends = static_cast<std::size_t>(rate / 10);
         config.when_drained = [&](const OpenLoopResult& /*sent*/) {
-            load_cpu += (process_cpu_ns() - process_start) - (thread_cpu_ns() - thread_start);
-            const IdleBurn burn = measure_idle_burn();
-            idle.cpu_ns += burn.cpu_ns;
-            idle.wall_ns += burn.wall_ns;
+            load_cpu += others.ns();
+            idle.measure();
         };
         const OpenLoopResult result = run_open_loop(*engine, config);
         if (result.put_failed || result.latency.count() != config.sends) {
@@ -527,8 +538,7 @@ void workload_at_rate(benchmark::State& state, const Make& make, const Workload&
     for ([[maybe_unused]] auto _ : state) {
         auto engine = make(placement.options);
         const std::uint64_t parks_before = engine->counters().parks;
-        const double process_start = process_cpu_ns();
-        const double self_start = thread_cpu_ns();
+        const OtherThreadsCpu others;
         const auto load_from = Clock::now();
         OpenLoopConfig config;
         config.rate_per_second = workload.rate;
@@ -550,12 +560,9 @@ void workload_at_rate(benchmark::State& state, const Make& make, const Workload&
         };
         config.when_drained = [&](const OpenLoopResult& /*sent*/) {
             load_wall += elapsed_ns(load_from);
-            load_cpu += (process_cpu_ns() - process_start) - (thread_cpu_ns() - self_start) -
-                        std::accumulate(sender_cpu.begin(), sender_cpu.end(), 0.0);
+            load_cpu += others.ns() - std::accumulate(sender_cpu.begin(), sender_cpu.end(), 0.0);
             parks += engine->counters().parks - parks_before;
-            const IdleBurn burn = measure_idle_burn();
-            idle.cpu_ns += burn.cpu_ns;
-            idle.wall_ns += burn.wall_ns;
+            idle.measure();
         };
         const OpenLoopResult result = run_open_loop(*engine, config);
         if (result.put_failed || result.sent != config.sends ||

@@ -152,6 +152,7 @@ def plan(args, backends, workloads):
         per_run = args.min_time * 1.6 + 0.35  # Google Benchmark's ramp-up, 100 ms idle, start-up
         sends = None
     else:
+        # wq_bench's own default (Workload::sends_per_repetition), passed explicitly as sends:
         sends = max(2000, min(200_000, round(args.rate / 4)))
         per_run = sends / args.rate + 0.13
     runs_per_rep = len(backends) * workloads
@@ -173,7 +174,7 @@ def list_backends(binary, spec):
     return sorted({line.split("/")[1] for line in result.stdout.split() if line.startswith("workload/")})
 
 
-def measure(args, metric):
+def measure(args):
     binary = args.bench
     specs = []
     for w in worker_counts(args):
@@ -423,7 +424,7 @@ def main(argv):
         else:
             if not args.bench:
                 raise UsageError("no wq_bench given (run scripts/choose, which builds it)")
-            out, seconds = measure(args, metric)
+            out, seconds = measure(args)
             data = load(out)
             source = f"results in {out.relative_to(ROOT)}"
         rows, failed = rows_by_name(data)
