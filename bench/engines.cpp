@@ -20,16 +20,8 @@
 
 #include "histogram.hpp"
 #include "workload.hpp"
-#include "wq/build_config.hpp"
+#include "wq/backend_list.hpp"
 #include "wq/event.hpp"
-#include "wq/mpmc_engine.hpp"
-#include "wq/mutex_engine.hpp"
-#if WQ_HAVE_IOCP
-#include "wq/iocp_engine.hpp"
-#endif
-#if WQ_HAVE_TBB
-#include "wq/tbb_engine.hpp"
-#endif
 
 #include <algorithm>
 #include <barrier>
@@ -403,7 +395,7 @@ void throughput(benchmark::State& state, const Make& make, ThroughputShape shape
     const auto done = static_cast<double>(std::max<std::uint64_t>(rounds * round_items, 1));
     state.SetItemsProcessed(static_cast<std::int64_t>(rounds * round_items));
     state.counters["cpu_ns_per_item"] = std::max(0.0, load_cpu) / done;
-    if (parks_observable(EngineOf<Make>::backend_name)) {
+    if (parks_observable(EngineOf<Make>::traits.name)) {
         state.counters["parks_per_item"] = static_cast<double>(parks) / done;
     }
     if (idle_after) {
@@ -584,7 +576,7 @@ void workload_at_rate(benchmark::State& state, const Make& make, const Workload&
     state.counters["late_pct"] = 100.0 * static_cast<double>(late) / n;
     state.counters["cpu_ns_per_item"] = std::max(0.0, load_cpu) / n;
     state.counters["idle_cpu_pct"] = idle.pct();
-    if (parks_observable(EngineOf<Make>::backend_name)) {
+    if (parks_observable(EngineOf<Make>::traits.name)) {
         state.counters["parks_per_item"] = static_cast<double>(parks) / n;
     }
 }
@@ -634,7 +626,7 @@ enum class Family { call, pingpong, latency, wakeup, throughput, burst, cpu };
 // that are compared with each other run close together in time.
 template <class EngineT>
 void register_family(Family family) {
-    const std::string name(EngineT::backend_name);
+    const std::string name(EngineT::traits.name);
     const Concrete<EngineT> concrete;
     const Erased erased{name};
     switch (family) {
@@ -705,7 +697,7 @@ void register_family(Family family) {
 template <class EngineT>
 void register_workload(const Workload& workload) {
     const std::string name =
-        "workload/" + std::string(EngineT::backend_name) + "/" + workload.suffix();
+        "workload/" + std::string(EngineT::traits.name) + "/" + workload.suffix();
     const Concrete<EngineT> concrete;
     if (workload.saturate()) {
         const ThroughputShape shape{workload.producers, workload.workers, workload.work_ns,
@@ -733,35 +725,25 @@ void register_workloads(const std::vector<Workload>& workloads) {
 
 }  // namespace
 
+// Calls visit.template operator()<E>() for every back-end of the build that can run here, in
+// registry order.
+template <class Visit>
+void for_each_available_backend(Visit&& visit) {
+    detail::Backends::for_each([&]<class EngineT>() {
+        if (detail::unavailable_reason<EngineT>().empty()) {
+            visit.template operator()<EngineT>();
+        }
+    });
+}
+
 void register_workload_benchmarks(const std::vector<Workload>& workloads) {
-    register_workloads<MutexEngine>(workloads);
-    register_workloads<MpmcEngine>(workloads);
-#if WQ_HAVE_IOCP
-    if (IocpEngine::unavailable_reason().empty()) {
-        register_workloads<IocpEngine>(workloads);
-    }
-#endif
-#if WQ_HAVE_TBB
-    register_workloads<TbbEngine>(workloads);
-#endif
+    for_each_available_backend([&]<class EngineT>() { register_workloads<EngineT>(workloads); });
 }
 
 void register_engine_benchmarks() {
-#if WQ_HAVE_IOCP
-    const bool iocp = IocpEngine::unavailable_reason().empty();
-#endif
     for (const Family family : {Family::call, Family::pingpong, Family::latency, Family::wakeup,
                                 Family::throughput, Family::burst, Family::cpu}) {
-        register_family<MutexEngine>(family);
-        register_family<MpmcEngine>(family);
-#if WQ_HAVE_IOCP
-        if (iocp) {
-            register_family<IocpEngine>(family);
-        }
-#endif
-#if WQ_HAVE_TBB
-        register_family<TbbEngine>(family);
-#endif
+        for_each_available_backend([&]<class EngineT>() { register_family<EngineT>(family); });
     }
 }
 

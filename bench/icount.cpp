@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
                 fail("the items were not dispatched");
             }
         };
-        round(2 * items, false);  // warm-up: grows the queues, faults the pages in (STOP is a no-op)
+        round(2 * items,
+              false);  // warm-up: grows the queues, faults the pages in (STOP is a no-op)
         round(items, true);
         engine->shutdown();
     } catch (const std::exception& error) {

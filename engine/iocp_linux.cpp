@@ -209,13 +209,9 @@ std::string IocpEngine::unavailable_reason() {
 }
 
 IocpEngine::IocpEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)),
-      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot),
+    : EngineBase(options, detail::StatsArray::Writers::one_per_slot),
       port_(std::make_unique<Port>(options_)) {
-    workers_.reserve(options_.workers);
-    for (unsigned i = 0; i < options_.workers; ++i) {
-        workers_.emplace_back([this, i] { worker_main(i); });
-    }
+    start_workers();
 }
 
 IocpEngine::~IocpEngine() {
@@ -237,20 +233,7 @@ HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
     return S_OK;
 }
 
-HRESULT IocpEngine::put(MFASYNCRESULT* item) noexcept {
-    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
-}
-
-HRESULT IocpEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
-    // Like PostQueuedCompletionStatus, one packet per item.
-    return detail::put_each(gate_, items,
-                            [this](MFASYNCRESULT* item) noexcept { return post(item); });
-}
-
-void IocpEngine::worker_main(unsigned index) noexcept {
-    detail::start_worker_thread(backend_name, index, options_);
-    const detail::WorkerScope scope(this);
-    detail::WorkerStats& stats = stats_[index];
+void IocpEngine::worker_main(unsigned index, detail::WorkerStats& stats) noexcept {
     Port& port = *port_;
     io_uring& ring = port.workers[index].ring;
     std::vector<Packet> batch(options_.dequeue_batch);
@@ -326,31 +309,19 @@ void IocpEngine::worker_main(unsigned index) noexcept {
     }
 }
 
-HRESULT IocpEngine::shutdown() noexcept {
-    if (detail::current_worker_engine() == this) {
-        return E_ILLEGAL_METHOD_CALL;
-    }
-    const std::lock_guard serial(shutdown_mutex_);
-    if (workers_.empty() || !workers_.front().joinable()) {
-        return S_OK;
-    }
+void IocpEngine::stop() noexcept {
     gate_.close();  // every accepted packet is now queued or handed off, ahead of the stops
     try {
-        for (std::size_t i = 0; i < workers_.size(); ++i) {
+        for (unsigned i = 0; i < options_.workers; ++i) {
             port_->deliver(Packet{});
         }
     } catch (const std::bad_alloc&) {
         std::terminate();  // cannot stop the workers without queueing their stop packets
     }
-    for (std::thread& worker : workers_) {
-        worker.join();
-    }
-    port_->close_rings();
-    return S_OK;
 }
 
-EngineCounters IocpEngine::counters() const noexcept {
-    return stats_.counters(gate_.accepted());
+void IocpEngine::after_workers_joined() noexcept {
+    port_->close_rings();
 }
 
 std::uint64_t IocpEngine::dequeues() const noexcept {

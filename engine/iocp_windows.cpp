@@ -26,18 +26,14 @@ HRESULT status_from_key(ULONG_PTR key) noexcept {
 }  // namespace
 
 IocpEngine::IocpEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)),
-      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot),
+    : EngineBase(options, detail::StatsArray::Writers::one_per_slot),
       port_(std::make_unique<Port>()) {
     port_->handle = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, options_.concurrency);
     if (port_->handle == nullptr) {
         throw std::runtime_error("wq: back-end 'iocp': CreateIoCompletionPort failed, error " +
                                  std::to_string(GetLastError()));
     }
-    workers_.reserve(options_.workers);
-    for (unsigned i = 0; i < options_.workers; ++i) {
-        workers_.emplace_back([this, i] { worker_main(i); });
-    }
+    start_workers();
 }
 
 IocpEngine::~IocpEngine() {
@@ -55,20 +51,7 @@ HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
     return S_OK;
 }
 
-HRESULT IocpEngine::put(MFASYNCRESULT* item) noexcept {
-    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
-}
-
-HRESULT IocpEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
-    // Like PostQueuedCompletionStatus, one packet per item.
-    return detail::put_each(gate_, items,
-                            [this](MFASYNCRESULT* item) noexcept { return post(item); });
-}
-
-void IocpEngine::worker_main(unsigned index) noexcept {
-    detail::start_worker_thread(backend_name, index, options_);
-    const detail::WorkerScope scope(this);
-    detail::WorkerStats& stats = stats_[index];
+void IocpEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     std::vector<OVERLAPPED_ENTRY> entries(options_.dequeue_batch);
     const auto capacity = static_cast<ULONG>(entries.size());
     for (;;) {
@@ -106,24 +89,16 @@ void IocpEngine::worker_main(unsigned index) noexcept {
     }
 }
 
-HRESULT IocpEngine::shutdown() noexcept {
-    if (detail::current_worker_engine() == this) {
-        return E_ILLEGAL_METHOD_CALL;
-    }
-    const std::lock_guard serial(shutdown_mutex_);
-    if (port_->handle == nullptr) {
-        return S_OK;
-    }
+void IocpEngine::stop() noexcept {
     gate_.close();  // every accepted packet is now in the port, ahead of the stops below
-    for (std::size_t i = 0; i < workers_.size(); ++i) {
+    for (unsigned i = 0; i < options_.workers; ++i) {
         PostQueuedCompletionStatus(port_->handle, 0, stop_key, nullptr);
     }
-    for (std::thread& worker : workers_) {
-        worker.join();
-    }
+}
+
+void IocpEngine::after_workers_joined() noexcept {
     CloseHandle(port_->handle);
     port_->handle = nullptr;
-    return S_OK;
 }
 
 std::string IocpEngine::unavailable_reason() {
@@ -132,10 +107,6 @@ std::string IocpEngine::unavailable_reason() {
 
 std::uint64_t IocpEngine::dequeues() const noexcept {
     return port_->dequeues.load(std::memory_order_relaxed);
-}
-
-EngineCounters IocpEngine::counters() const noexcept {
-    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

@@ -39,8 +39,8 @@ std::string hex(HRESULT hr) {
 }  // namespace
 
 MfplatEngine::MfplatEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)),
-      stats_(1, detail::StatsArray::Writers::shared),
+    // MF's threads all count in one slot (slot 0).
+    : EngineBase(options, detail::StatsArray::Writers::shared),
       trampoline_(std::make_unique<Trampoline>(*this)) {
     if (!options_.worker_cpus.empty()) {
         throw std::invalid_argument(
@@ -99,10 +99,6 @@ HRESULT MfplatEngine::post(MFASYNCRESULT* item) noexcept {
     return hr;
 }
 
-HRESULT MfplatEngine::put(MFASYNCRESULT* item) noexcept {
-    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
-}
-
 HRESULT MfplatEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
@@ -116,27 +112,13 @@ HRESULT MfplatEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
                             [this](MFASYNCRESULT* item) noexcept { return post(item); });
 }
 
-HRESULT MfplatEngine::shutdown() noexcept {
-    if (detail::current_worker_engine() == this) {
-        return E_ILLEGAL_METHOD_CALL;
-    }
-    const std::lock_guard serial(shutdown_mutex_);
-    if (shut_down_) {
-        return S_OK;
-    }
+void MfplatEngine::stop() noexcept {
     gate_.close();
-    const std::uint64_t accepted = gate_.accepted();
     // MF has no "wait for this queue's items": wait until each accepted item reports dispatched.
-    detail::wait_until_dispatched(stats_, accepted);
+    detail::wait_until_dispatched(stats_, gate_.accepted());
     // Unlocking the queue shuts it down once its callbacks (and MF's Release after each) return.
     MFUnlockWorkQueue(queue_);
     MFShutdown();
-    shut_down_ = true;
-    return S_OK;
-}
-
-EngineCounters MfplatEngine::counters() const noexcept {
-    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

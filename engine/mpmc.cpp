@@ -22,12 +22,8 @@ constexpr int pauses_per_poll = 8;
 }  // namespace
 
 MpmcEngine::MpmcEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)),
-      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot) {
-    workers_.reserve(options_.workers);
-    for (unsigned i = 0; i < options_.workers; ++i) {
-        workers_.emplace_back([this, i] { worker_main(i); });
-    }
+    : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
+    start_workers();
 }
 
 MpmcEngine::~MpmcEngine() {
@@ -149,10 +145,7 @@ void MpmcEngine::park(detail::WorkerStats& stats, bool was_spinning) noexcept {
     }
 }
 
-void MpmcEngine::worker_main(unsigned index) noexcept {
-    detail::start_worker_thread(backend_name, index, options_);
-    const detail::WorkerScope scope(this);
-    detail::WorkerStats& stats = stats_[index];
+void MpmcEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     moodycamel::ConsumerToken token(queue_);
     std::vector<MFASYNCRESULT*> batch(options_.dequeue_batch);
     bool spinning = false;
@@ -204,25 +197,11 @@ void MpmcEngine::worker_main(unsigned index) noexcept {
     }
 }
 
-HRESULT MpmcEngine::shutdown() noexcept {
-    if (detail::current_worker_engine() == this) {
-        return E_ILLEGAL_METHOD_CALL;
-    }
-    const std::lock_guard serial(shutdown_mutex_);
+void MpmcEngine::stop() noexcept {
     gate_.close();  // from here no put is accepted, and every accepted one is in the queue
     stopping_.store(true, std::memory_order_release);  // (S1) pairs with (S2)
     epoch_.fetch_add(1, std::memory_order_release);    // (E1) for the stop, pairs with (E2)
     detail::futex_wake_all(epoch_);
-    for (std::thread& worker : workers_) {
-        if (worker.joinable()) {
-            worker.join();
-        }
-    }
-    return S_OK;
-}
-
-EngineCounters MpmcEngine::counters() const noexcept {
-    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

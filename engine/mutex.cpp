@@ -4,20 +4,12 @@
 namespace wq {
 
 MutexEngine::MutexEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)),
-      stats_(options_.workers, detail::StatsArray::Writers::one_per_slot) {
-    workers_.reserve(options_.workers);
-    for (unsigned i = 0; i < options_.workers; ++i) {
-        workers_.emplace_back([this, i] { worker_main(i); });
-    }
+    : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
+    start_workers();
 }
 
 MutexEngine::~MutexEngine() {
     shutdown();
-}
-
-HRESULT MutexEngine::put(MFASYNCRESULT* item) noexcept {
-    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
 }
 
 HRESULT MutexEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
@@ -51,10 +43,7 @@ HRESULT MutexEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     return S_OK;
 }
 
-void MutexEngine::worker_main(unsigned index) noexcept {
-    detail::start_worker_thread(backend_name, index, options_);
-    const detail::WorkerScope scope(this);
-    detail::WorkerStats& stats = stats_[index];
+void MutexEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     std::unique_lock lock(mutex_);
     for (;;) {
         while (queue_.empty() && !stopping_) {
@@ -77,31 +66,17 @@ void MutexEngine::worker_main(unsigned index) noexcept {
     }
 }
 
-HRESULT MutexEngine::shutdown() noexcept {
-    if (detail::current_worker_engine() == this) {
-        return E_ILLEGAL_METHOD_CALL;
-    }
-    const std::lock_guard serial(shutdown_mutex_);
+void MutexEngine::stop() noexcept {
     {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     work_available_.notify_all();
-    for (std::thread& worker : workers_) {
-        if (worker.joinable()) {
-            worker.join();
-        }
-    }
-    return S_OK;
 }
 
-EngineCounters MutexEngine::counters() const noexcept {
-    std::uint64_t accepted = 0;
-    {
-        const std::lock_guard lock(mutex_);
-        accepted = accepted_;
-    }
-    return stats_.counters(accepted);
+std::uint64_t MutexEngine::accepted() const noexcept {
+    const std::lock_guard lock(mutex_);
+    return accepted_;
 }
 
 }  // namespace wq

@@ -1,68 +1,38 @@
-// The registry: every back-end this build has, one line each. Adding a back-end is its own file
-// plus one line in `backends` below.
-#include "wq/build_config.hpp"
+// The registry: every back-end of this build, taken from the one list (wq/backend_list.hpp,
+// generated from the wq_backend() lines of CMakeLists.txt). Nothing here names a back-end.
+#include "wq/backend_list.hpp"
 #include "wq/engine.hpp"
-#include "wq/mpmc_engine.hpp"
-#include "wq/mutex_engine.hpp"
-#if WQ_HAVE_TBB
-#include "wq/tbb_engine.hpp"
-#endif
-#if WQ_HAVE_IOCP
-#include "wq/iocp_engine.hpp"
-#endif
-#if WQ_HAVE_MFPLAT
-#include "wq/mfplat_engine.hpp"
-#endif
 
+#include <array>
 #include <stdexcept>
 
 namespace wq {
 namespace {
 
 struct Backend {
-    std::string_view name;
-    std::string_view description;
+    BackendTraits traits;
     /// Empty when the back-end can run on this machine, else why not (checked at each call).
     std::string (*unavailable_reason)();
     std::unique_ptr<Engine> (*make)(const Options&);
-    bool parks_observable = true;
 };
-
-std::string always_available() {
-    return {};
-}
 
 template <class Concrete>
 std::unique_ptr<Engine> make(const Options& options) {
     return std::make_unique<Concrete>(options);
 }
 
-constexpr Backend backends[] = {
-    {MutexEngine::backend_name, "std::mutex + condition_variable deque (the reference)",
-     &always_available, &make<MutexEngine>},
-    {MpmcEngine::backend_name, "moodycamel::ConcurrentQueue, workers spin then park",
-     &always_available, &make<MpmcEngine>},
-#if WQ_HAVE_IOCP
-    {IocpEngine::backend_name,
-     WQ_OS_WINDOWS ? "completion port: native IOCP"
-                   : "completion port: io_uring with IOCP semantics",
-     &IocpEngine::unavailable_reason, &make<IocpEngine>},
-#endif
-#if WQ_HAVE_MFPLAT
-    {MfplatEngine::backend_name, "Media Foundation platform work queue (MFPutWorkItemEx)",
-     &always_available, &make<MfplatEngine>, /*parks_observable=*/false},
-#endif
-#if WQ_HAVE_TBB
-    {TbbEngine::backend_name, "oneTBB task_arena::enqueue", &always_available, &make<TbbEngine>,
-     /*parks_observable=*/false},
-#endif
-};
+template <class... Engines>
+constexpr std::array<Backend, sizeof...(Engines)> table(detail::BackendList<Engines...> /*list*/) {
+    return {Backend{Engines::traits, &detail::unavailable_reason<Engines>, &make<Engines>}...};
+}
+
+constexpr auto backends = table(detail::Backends{});
 
 std::string known_names() {
     std::string names;
     for (const Backend& backend : backends) {
         names += names.empty() ? "" : ", ";
-        names += backend.name;
+        names += backend.traits.name;
     }
     return names;
 }
@@ -74,8 +44,9 @@ std::vector<BackendInfo> backend_catalogue() {
     for (const Backend& backend : backends) {
         std::string reason = backend.unavailable_reason();
         const bool available = reason.empty();
-        catalogue.push_back(BackendInfo{std::string(backend.name), std::string(backend.description),
-                                        available, std::move(reason), backend.parks_observable});
+        catalogue.push_back(BackendInfo{
+            std::string(backend.traits.name), std::string(backend.traits.description), available,
+            std::move(reason), backend.traits.owns_threads, backend.traits.parks_observable});
     }
     return catalogue;
 }
@@ -92,7 +63,7 @@ std::vector<std::string> available_backends() {
 
 std::unique_ptr<Engine> make_engine(std::string_view name, const Options& options) {
     for (const Backend& backend : backends) {
-        if (backend.name != name) {
+        if (backend.traits.name != name) {
             continue;
         }
         if (std::string reason = backend.unavailable_reason(); !reason.empty()) {

@@ -32,10 +32,9 @@ private:
 }  // namespace
 
 TbbEngine::TbbEngine(const Options& options)
-    : options_(detail::resolve_options(backend_name, options)),
-      // TBB numbers arena slots from 0 up to about max_concurrency (a lone worker of a 1-slot
-      // arena reports index 1); slots are folded into this array and may share an entry.
-      stats_(options_.workers + 1, detail::StatsArray::Writers::shared),
+    // TBB numbers arena slots from 0 up to about max_concurrency (a lone worker of a 1-slot arena
+    // reports index 1); slots are folded into the counters' array and may share an entry.
+    : EngineBase(options, detail::StatsArray::Writers::shared),
       // Application threads never join this arena, so the pool needs `workers` TBB threads; TBB
       // counts the main thread in max_allowed_parallelism, hence + 1.
       parallelism_(std::make_unique<tbb::global_control>(
@@ -61,10 +60,6 @@ void TbbEngine::run(MFASYNCRESULT* item) noexcept {
     detail::dispatch(item, stats_[slot % stats_.size()], options_);
 }
 
-HRESULT TbbEngine::put(MFASYNCRESULT* item) noexcept {
-    return put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
-}
-
 HRESULT TbbEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     return detail::put_each(gate_, items, [this](MFASYNCRESULT* item) noexcept -> HRESULT {
         item->AddRef();
@@ -79,28 +74,14 @@ HRESULT TbbEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     });
 }
 
-HRESULT TbbEngine::shutdown() noexcept {
-    if (detail::current_worker_engine() == this) {
-        return E_ILLEGAL_METHOD_CALL;
-    }
-    const std::lock_guard serial(shutdown_mutex_);
-    if (shut_down_) {
-        return S_OK;
-    }
+void TbbEngine::stop() noexcept {
     gate_.close();  // every accepted item is now enqueued, and no other will be
-    const std::uint64_t accepted = gate_.accepted();
     // TBB offers no wait for enqueued tasks: wait until each accepted item reports dispatched
     // (bumped last in dispatch, so after it no task touches this engine).
-    detail::wait_until_dispatched(stats_, accepted);
+    detail::wait_until_dispatched(stats_, gate_.accepted());
     pinning_.reset();  // before the arena goes: the observer is registered with it
     arena_.terminate();
     parallelism_.reset();
-    shut_down_ = true;
-    return S_OK;
-}
-
-EngineCounters TbbEngine::counters() const noexcept {
-    return stats_.counters(gate_.accepted());
 }
 
 }  // namespace wq

@@ -93,13 +93,30 @@ inline void zero_item_fields(MFASYNCRESULT& item) noexcept {
     item.hEvent = nullptr;
 }
 
-/// Atomic reference count shared by the ready-made objects below. Starts at 1 (the creator's).
-class RefCount {
+/// QueryInterface, AddRef and Release of a ready-made heap object (below), written once: an atomic
+/// count that starts at 1 (the creator's reference) and deletes the object at the last Release.
+/// `Self` is the object (it befriends this class if its destructor is private), `Base` what it
+/// derives from (MFASYNCRESULT or an interface), `Interface` what QueryInterface answers for.
+template <class Self, class Base, class Interface>
+class HeapObject : public Base {
 public:
-    ULONG add() noexcept { return count_.fetch_add(1, std::memory_order_relaxed) + 1; }
-    /// True when this was the last reference. acq_rel: the last Release must see every write made
-    /// through the other references before it destroys the object.
-    ULONG release() noexcept { return count_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return query_interface<Interface>(this, riid, out);
+    }
+    ULONG AddRef() override { return count_.fetch_add(1, std::memory_order_relaxed) + 1; }
+    ULONG Release() override {
+        // acq_rel: the last Release must see every write made through the other references
+        // before it destroys the object.
+        const ULONG left = count_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        if (left == 0) {
+            delete static_cast<Self*>(this);
+        }
+        return left;
+    }
+
+protected:
+    HeapObject() noexcept = default;
+    ~HeapObject() = default;  // deleted as Self only
 
 private:
     std::atomic<ULONG> count_{1};
@@ -140,7 +157,7 @@ private:
 
 /// The ready-made MFASYNCRESULT: holds references to its callback, state and object, like MF's
 /// MFCreateAsyncResult. Allocates once at create(); never blocks.
-class AsyncResult final : public MFASYNCRESULT {
+class AsyncResult final : public detail::HeapObject<AsyncResult, MFASYNCRESULT, IMFAsyncResult> {
 public:
     /// Returns nullptr only when out of memory. `callback` may be null when `event` is set.
     static ComPtr<AsyncResult> create(IMFAsyncCallback* callback, IUnknown* state = nullptr,
@@ -149,17 +166,6 @@ public:
                                               AsyncResult(callback, state, object, event));
     }
 
-    HRESULT QueryInterface(REFIID riid, void** out) override {
-        return detail::query_interface<IMFAsyncResult>(this, riid, out);
-    }
-    ULONG AddRef() override { return refs_.add(); }
-    ULONG Release() override {
-        const ULONG left = refs_.release();
-        if (left == 0) {
-            delete this;
-        }
-        return left;
-    }
     HRESULT GetState(IUnknown** state) override { return share_out(state_, state); }
     HRESULT GetStatus() override { return hrStatusResult; }
     HRESULT SetStatus(HRESULT status) override {
@@ -170,6 +176,7 @@ public:
     IUnknown* GetStateNoAddRef() override { return state_; }
 
 private:
+    friend class detail::HeapObject<AsyncResult, MFASYNCRESULT, IMFAsyncResult>;
     AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object,
                 HANDLE event) noexcept
         : state_(state), object_(object) {
@@ -201,7 +208,6 @@ private:
         return S_OK;
     }
 
-    detail::RefCount refs_;
     IUnknown* state_;
     IUnknown* object_;
 };
@@ -209,21 +215,11 @@ private:
 /// An IMFAsyncCallback that calls `F` — any callable taking IMFAsyncResult*. If F returns HRESULT,
 /// Invoke returns it; otherwise S_OK. Exceptions propagate to the engine, which counts them.
 template <class F>
-class FunctionCallback final : public IMFAsyncCallback {
+class FunctionCallback final
+    : public detail::HeapObject<FunctionCallback<F>, IMFAsyncCallback, IMFAsyncCallback> {
 public:
     explicit FunctionCallback(F function) : function_(std::move(function)) {}
 
-    HRESULT QueryInterface(REFIID riid, void** out) override {
-        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
-    }
-    ULONG AddRef() override { return refs_.add(); }
-    ULONG Release() override {
-        const ULONG left = refs_.release();
-        if (left == 0) {
-            delete this;
-        }
-        return left;
-    }
     HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
     HRESULT Invoke(IMFAsyncResult* result) override {
         if constexpr (std::is_same_v<std::invoke_result_t<F&, IMFAsyncResult*>, HRESULT>) {
@@ -235,8 +231,8 @@ public:
     }
 
 private:
+    friend class detail::HeapObject<FunctionCallback<F>, IMFAsyncCallback, IMFAsyncCallback>;
     ~FunctionCallback() = default;
-    detail::RefCount refs_;
     F function_;
 };
 

@@ -99,15 +99,27 @@ public:
     [[nodiscard]] virtual unsigned worker_count() const noexcept = 0;
 };
 
+/// What a back-end is, declared once by its class (`static constexpr BackendTraits traits`): the
+/// registry, the benchmarks' JSON context and every script read it from there.
+struct BackendTraits {
+    std::string_view name;         ///< make_engine's name; benchmark names use it
+    std::string_view description;  ///< one line for listings
+    /// Whether the engine starts and owns its worker threads (false where a library or the OS
+    /// does: tbb, mfplat).
+    bool owns_threads = true;
+    /// Whether counters().parks/wakeups are measured (false where the threads' sleeping cannot be
+    /// seen).
+    bool parks_observable = true;
+};
+
 /// One entry of the registry: every back-end this build knows, with whether it can run here.
 struct BackendInfo {
     std::string name;
     std::string description;
     bool available = false;
     std::string unavailable_reason;  ///< empty when available
-    /// Whether counters().parks/wakeups are measured (false where a library or the OS owns the
-    /// threads: tbb, mfplat).
-    bool parks_observable = true;
+    bool owns_threads = true;        ///< BackendTraits::owns_threads
+    bool parks_observable = true;    ///< BackendTraits::parks_observable
 };
 
 /// Every back-end compiled into this build, available or not, in registry order.

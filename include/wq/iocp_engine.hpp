@@ -21,32 +21,30 @@
 //   engine.put(item);
 #pragma once
 
-#include "wq/detail/dispatch.hpp"
+#include "wq/detail/engine_base.hpp"
 #include "wq/detail/put_gate.hpp"
-#include "wq/engine.hpp"
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 namespace wq {
 
-class IocpEngine final : public Engine {
+class IocpEngine final : public detail::EngineBase<IocpEngine> {
 public:
-    static constexpr std::string_view backend_name = "iocp";
+    static constexpr BackendTraits traits{
+        .name = "iocp",
+        .description = WQ_OS_WINDOWS ? "completion port: native IOCP"
+                                     : "completion port: io_uring with IOCP semantics"};
 
     explicit IocpEngine(const Options& options = {});
     ~IocpEngine() override;
 
-    HRESULT put(MFASYNCRESULT* item) noexcept override;
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
-    HRESULT shutdown() noexcept override;
-    [[nodiscard]] EngineCounters counters() const noexcept override;
-    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
-    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
+    /// Like PostQueuedCompletionStatus, one packet per item.
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override {
+        return detail::put_each(gate_, items,
+                                [this](MFASYNCRESULT* item) noexcept { return post(item); });
+    }
     /// How many workers the port lets run callbacks at once.
     [[nodiscard]] unsigned concurrency() const noexcept { return options_.concurrency; }
     /// Dequeues that returned packets (each like one GetQueuedCompletionStatusEx call): with
@@ -56,17 +54,18 @@ public:
     static std::string unavailable_reason();
 
 private:
+    friend class detail::EngineBase<IocpEngine>;
     struct Port;  // the platform's completion port, defined by iocp_<os>.cpp
 
     HRESULT post(MFASYNCRESULT* item) noexcept;
-    void worker_main(unsigned index) noexcept;
+    void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
+    /// Closes admission, then queues one stop packet per worker behind every accepted packet.
+    void stop() noexcept;
+    void after_workers_joined() noexcept;  // closes the port
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
 
-    const Options options_;
     detail::PutGate gate_;
-    detail::StatsArray stats_;
     std::unique_ptr<Port> port_;
-    std::mutex shutdown_mutex_;  // serialises shutdown() callers
-    std::vector<std::thread> workers_;
 };
 
 #if WQ_OS_LINUX

@@ -14,9 +14,8 @@
 // Thread-safety: all members, any thread. put allocates (MF's work item, and a map entry here).
 #pragma once
 
-#include "wq/detail/dispatch.hpp"
+#include "wq/detail/engine_base.hpp"
 #include "wq/detail/put_gate.hpp"
-#include "wq/engine.hpp"
 
 #include <memory>
 #include <mutex>
@@ -24,38 +23,36 @@
 
 namespace wq {
 
-class MfplatEngine final : public Engine {
+class MfplatEngine final : public detail::EngineBase<MfplatEngine> {
 public:
-    static constexpr std::string_view backend_name = "mfplat";
+    static constexpr BackendTraits traits{
+        .name = "mfplat",
+        .description = "Media Foundation platform work queue (MFPutWorkItemEx)",
+        .owns_threads = false,
+        .parks_observable = false};
 
     explicit MfplatEngine(const Options& options = {});
     ~MfplatEngine() override;
 
-    HRESULT put(MFASYNCRESULT* item) noexcept override;
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
-    HRESULT shutdown() noexcept override;
-    [[nodiscard]] EngineCounters counters() const noexcept override;
-    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
-    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
     /// The MF work queue identifier (for MF APIs that take one).
     [[nodiscard]] DWORD work_queue() const noexcept { return queue_; }
 
 private:
     class Trampoline;
     friend class Trampoline;
+    friend class detail::EngineBase<MfplatEngine>;
 
     HRESULT post(MFASYNCRESULT* item) noexcept;
     void run(IMFAsyncResult* result) noexcept;
+    void stop() noexcept;
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
 
-    const Options options_;
     detail::PutGate gate_;
-    detail::StatsArray stats_;  // MF's threads share one slot
     std::unique_ptr<Trampoline> trampoline_;
     std::mutex callbacks_mutex_;
     std::unordered_map<MFASYNCRESULT*, IMFAsyncCallback*> callbacks_;  // item → caller's callback
     DWORD queue_ = 0;
-    std::mutex shutdown_mutex_;  // serialises shutdown() callers
-    bool shut_down_ = false;     // guarded by shutdown_mutex_
 };
 
 }  // namespace wq

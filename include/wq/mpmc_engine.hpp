@@ -18,35 +18,29 @@
 //   engine.shutdown();
 #pragma once
 
-#include "wq/detail/dispatch.hpp"
+#include "wq/detail/engine_base.hpp"
 #include "wq/detail/put_gate.hpp"
-#include "wq/engine.hpp"
 
 #include <concurrentqueue.h>
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 namespace wq {
 
-class MpmcEngine final : public Engine {
+class MpmcEngine final : public detail::EngineBase<MpmcEngine> {
 public:
-    static constexpr std::string_view backend_name = "mpmc";
+    static constexpr BackendTraits traits{
+        .name = "mpmc", .description = "moodycamel::ConcurrentQueue, workers spin then park"};
 
     explicit MpmcEngine(const Options& options = {});
     ~MpmcEngine() override;
 
     HRESULT put(MFASYNCRESULT* item) noexcept override;
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
-    HRESULT shutdown() noexcept override;
-    [[nodiscard]] EngineCounters counters() const noexcept override;
-    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
-    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
 
 private:
+    friend class detail::EngineBase<MpmcEngine>;
     // idle_ word: spinning workers in the low 31 bits, parked workers in bits 32..62, and bit 63
     // set while a wake-up is on its way (so a burst of puts issues one wake, not one each).
     static constexpr std::uint64_t one_spinner = 1;
@@ -60,13 +54,14 @@ private:
         return static_cast<std::uint32_t>((idle >> 32) & count_mask);
     }
 
-    void worker_main(unsigned index) noexcept;
+    void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
+    void stop() noexcept;
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
     void wake_one_if_needed() noexcept;
     bool try_start_spinning() noexcept;
     void stop_spinning() noexcept;
     void park(detail::WorkerStats& stats, bool was_spinning) noexcept;
 
-    const Options options_;
     moodycamel::ConcurrentQueue<MFASYNCRESULT*> queue_;
     detail::PutGate gate_;
     alignas(cache_line_size) std::atomic<std::uint64_t> idle_{0};
@@ -74,9 +69,6 @@ private:
     // read the old value before parking cannot sleep through the change.
     alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
     std::atomic<bool> stopping_{false};
-    alignas(cache_line_size) detail::StatsArray stats_;
-    std::mutex shutdown_mutex_;  // serialises shutdown() callers
-    std::vector<std::thread> workers_;
 };
 
 }  // namespace wq

@@ -10,44 +10,36 @@
 //   engine.shutdown();       // drains, then joins
 #pragma once
 
-#include "wq/detail/dispatch.hpp"
-#include "wq/engine.hpp"
+#include "wq/detail/engine_base.hpp"
 
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace wq {
 
-class MutexEngine final : public Engine {
+class MutexEngine final : public detail::EngineBase<MutexEngine> {
 public:
-    static constexpr std::string_view backend_name = "mutex";
+    static constexpr BackendTraits traits{
+        .name = "mutex", .description = "std::mutex + condition_variable deque (the reference)"};
 
     explicit MutexEngine(const Options& options = {});
     ~MutexEngine() override;
 
-    HRESULT put(MFASYNCRESULT* item) noexcept override;
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
-    HRESULT shutdown() noexcept override;
-    [[nodiscard]] EngineCounters counters() const noexcept override;
-    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
-    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
 
 private:
-    void worker_main(unsigned index) noexcept;
+    friend class detail::EngineBase<MutexEngine>;
+    void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
+    void stop() noexcept;
+    [[nodiscard]] std::uint64_t accepted() const noexcept;
 
-    const Options options_;
     mutable std::mutex mutex_;
     std::condition_variable work_available_;
     std::deque<MFASYNCRESULT*> queue_;  // guarded by mutex_
     std::uint64_t accepted_ = 0;        // guarded by mutex_
     unsigned idle_workers_ = 0;         // guarded by mutex_: workers inside wait()
     bool stopping_ = false;             // guarded by mutex_
-    detail::StatsArray stats_;
-    std::mutex shutdown_mutex_;  // serialises shutdown() callers
-    std::vector<std::thread> workers_;
 };
 
 }  // namespace wq

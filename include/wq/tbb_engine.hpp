@@ -12,45 +12,40 @@
 //   engine.put(item);
 #pragma once
 
-#include "wq/detail/dispatch.hpp"
+#include "wq/detail/engine_base.hpp"
 #include "wq/detail/put_gate.hpp"
-#include "wq/engine.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_scheduler_observer.h>
 
 #include <memory>
-#include <mutex>
 
 namespace wq {
 
-class TbbEngine final : public Engine {
+class TbbEngine final : public detail::EngineBase<TbbEngine> {
 public:
-    static constexpr std::string_view backend_name = "tbb";
+    static constexpr BackendTraits traits{.name = "tbb",
+                                          .description = "oneTBB task_arena::enqueue",
+                                          .owns_threads = false,
+                                          .parks_observable = false};
 
     explicit TbbEngine(const Options& options = {});
     ~TbbEngine() override;
 
-    HRESULT put(MFASYNCRESULT* item) noexcept override;
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
-    HRESULT shutdown() noexcept override;
-    [[nodiscard]] EngineCounters counters() const noexcept override;
-    [[nodiscard]] std::string_view name() const noexcept override { return backend_name; }
-    [[nodiscard]] unsigned worker_count() const noexcept override { return options_.workers; }
 
 private:
+    friend class detail::EngineBase<TbbEngine>;
     void run(MFASYNCRESULT* item) noexcept;
+    void stop() noexcept;
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
 
-    const Options options_;
     detail::PutGate gate_;
-    detail::StatsArray stats_;  // one per arena slot
     std::unique_ptr<tbb::global_control> parallelism_;
     tbb::task_arena arena_;
     /// Pins pool threads while they serve arena_ (only when Options::worker_cpus asks for it).
     std::unique_ptr<tbb::task_scheduler_observer> pinning_;
-    std::mutex shutdown_mutex_;  // serialises shutdown() callers
-    bool shut_down_ = false;     // guarded by shutdown_mutex_
 };
 
 }  // namespace wq

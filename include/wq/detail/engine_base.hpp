@@ -1,0 +1,103 @@
+// wq/detail/engine_base.hpp — the skeleton every back-end shares, written once (CRTP, so the
+// concrete type's calls stay direct): the resolved options and per-worker counters, the worker
+// threads (named, pinned, marked as this engine's), the type-erased one-liners, and shutdown's
+// frame (refused from a callback, serialised, idempotent).
+//
+// A back-end is `class X final : public detail::EngineBase<X>` that supplies:
+//   static constexpr BackendTraits traits{...};          its name and facts (wq/engine.hpp)
+//   HRESULT put_bulk(std::span<MFASYNCRESULT* const>) noexcept override;
+//   [[nodiscard]] std::uint64_t accepted() const noexcept;  items accepted so far (counters().put)
+//   void stop() noexcept;                    shutdown's own part: stop admission, release workers;
+//                                            for a pool it does not own, wait for the drain too
+// and, if it runs worker threads of its own, calls start_workers() last in its constructor and
+//   void worker_main(unsigned index, WorkerStats& stats) noexcept;  returns once drained and
+//   stopped
+// Optional: `put` (a faster single put than a bulk of one), `static std::string
+// unavailable_reason()` (empty when it can run here; the registry asks), and
+// `void after_workers_joined() noexcept` (release what the workers used).
+// Its destructor calls shutdown() (its members must outlive the workers), and it befriends
+// EngineBase<X> so the hooks may stay private.
+#pragma once
+
+#include "wq/detail/dispatch.hpp"
+#include "wq/engine.hpp"
+
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace wq::detail {
+
+template <class Derived>
+class EngineBase : public Engine {
+public:
+    /// A bulk of one, unless the back-end has a faster single put of its own.
+    HRESULT put(MFASYNCRESULT* item) noexcept override {
+        return derived().put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
+    }
+
+    HRESULT shutdown() noexcept final {
+        if (current_worker_engine() == this) {
+            return E_ILLEGAL_METHOD_CALL;  // a worker cannot wait for itself
+        }
+        const std::lock_guard serial(shutdown_mutex_);
+        if (shut_down_) {
+            return S_OK;
+        }
+        derived().stop();
+        for (std::thread& worker : workers_) {
+            worker.join();  // ends: stop() released every worker, and each returns once drained
+        }
+        derived().after_workers_joined();
+        shut_down_ = true;
+        return S_OK;
+    }
+
+    [[nodiscard]] EngineCounters counters() const noexcept override {
+        return stats_.counters(derived().accepted());
+    }
+    [[nodiscard]] std::string_view name() const noexcept final { return Derived::traits.name; }
+    [[nodiscard]] unsigned worker_count() const noexcept final { return options_.workers; }
+
+protected:
+    /// Resolves (validates) the options and lays out the counters: one slot per worker, each
+    /// written by its worker alone, or — where pool threads come and go (Writers::shared) — one
+    /// more slot than workers, written with atomic adds.
+    EngineBase(const Options& options, StatsArray::Writers writers)
+        : options_(resolve_options(Derived::traits.name, options)),
+          stats_(options_.workers + (writers == StatsArray::Writers::shared ? 1 : 0), writers) {}
+    ~EngineBase() override = default;  // copying is deleted by Engine
+
+    /// Starts options_.workers threads, each running Derived::worker_main(i, stats_[i]) named,
+    /// pinned (Options::worker_cpus) and marked as this engine's worker.
+    void start_workers() {
+        workers_.reserve(options_.workers);
+        for (unsigned i = 0; i < options_.workers; ++i) {
+            workers_.emplace_back([this, i] {
+                start_worker_thread(Derived::traits.name, i, options_);
+                const WorkerScope scope(this);
+                derived().worker_main(i, stats_[i]);
+            });
+        }
+    }
+
+    /// Default: nothing to release once the workers are gone.
+    void after_workers_joined() noexcept {}
+
+    const Options options_;
+    StatsArray stats_;
+
+private:
+    [[nodiscard]] Derived& derived() noexcept { return static_cast<Derived&>(*this); }
+    [[nodiscard]] const Derived& derived() const noexcept {
+        return static_cast<const Derived&>(*this);
+    }
+
+    std::mutex shutdown_mutex_;  // serialises shutdown() callers
+    bool shut_down_ = false;     // guarded by shutdown_mutex_
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace wq::detail
