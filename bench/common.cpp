@@ -29,42 +29,6 @@ double busy_work_check_ns() {
     return elapsed_ns(start);
 }
 
-// ---- Tallies
-
-Tally& Tallies::mine() {
-    thread_local Tally* tally = nullptr;
-    if (tally == nullptr) {
-        const std::lock_guard lock(mutex_);
-        tallies_.push_back(std::make_unique<Tally>());
-        tally = tallies_.back().get();
-    }
-    return *tally;
-}
-
-std::pair<std::uint64_t, std::uint64_t> Tallies::totals() {
-    const std::lock_guard lock(mutex_);
-    std::uint64_t count = 0;
-    std::uint64_t checksum = 0;
-    for (const auto& tally : tallies_) {
-        count += tally->count.load(std::memory_order_acquire);
-        checksum += tally->checksum.load(std::memory_order_acquire);
-    }
-    return {count, checksum};
-}
-
-void Tallies::reset() {
-    const std::lock_guard lock(mutex_);
-    for (const auto& tally : tallies_) {
-        tally->count.store(0, std::memory_order_relaxed);
-        tally->checksum.store(0, std::memory_order_relaxed);
-    }
-}
-
-Tallies& tallies() {
-    static Tallies instance;  // the thread_local in mine() assumes exactly one instance
-    return instance;
-}
-
 // ---- Floors
 
 Floors& floors() {

@@ -1,6 +1,6 @@
-// bench/common.hpp — what every wqbench scenario shares: the clock, calibrated busy work,
-// exactly-once tallies, this run's floors, thread placement, and registration into the default
-// or the full suite.
+// bench/common.hpp — what every wqbench scenario shares: the clock, busy work, the benchmark's
+// callback, this run's floors, thread placement, and registration into the default or the full
+// suite.
 #pragma once
 
 #include "open_loop.hpp"
@@ -56,33 +56,6 @@ public:
 private:
     F function_;
 };
-
-// ---- Exactly-once checks without a shared counter on the dispatch path -----------------------
-
-struct alignas(cache_line_size) Tally {
-    std::atomic<std::uint64_t> count{0};
-    std::atomic<std::uint64_t> checksum{0};
-
-    /// Single writer (the thread that owns it): load + store, no locked instruction.
-    void add(std::uint64_t id) noexcept {
-        count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-        checksum.store(checksum.load(std::memory_order_relaxed) + id, std::memory_order_release);
-    }
-};
-
-/// One Tally per thread that ever dispatched, summed on demand.
-class Tallies {
-public:
-    Tally& mine();
-    std::pair<std::uint64_t, std::uint64_t> totals();  ///< (count, checksum)
-    void reset();
-
-private:
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<Tally>> tallies_;  // never shrinks: threads keep their pointer
-};
-
-Tallies& tallies();
 
 // ---- This run's floors (set by floor/..., which run first) -----------------------------------
 
@@ -158,14 +131,9 @@ const std::vector<std::string>& registered_names();
 /// Progress on stderr: "[started/total elapsed] name" as each run (benchmark × repetition) starts.
 void set_progress_total(std::size_t runs);
 
-// ---- The scenario families (each file registers its own) -------------------------------------
+// ---- Floors measured before the suite runs ----------------------------------------------------
 
+/// Measures the floors once at start-up (the floor/ family measures them again first in the run).
 void measure_floors_once();
-void register_floors();
-void register_engine_benchmarks();
-void register_peer_benchmarks();
-struct Workload;
-/// workload/<backend>/... for every available back-end and each workload (--wq_workload).
-void register_workload_benchmarks(const std::vector<Workload>& workloads);
 
 }  // namespace wq::bench

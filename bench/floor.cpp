@@ -5,6 +5,7 @@
 //   floor/cacheline_rtt    rtt_ns, oneway_ns     two threads bounce one cache line
 //   floor/wake_futex_rtt   rtt_ns, oneway_ns     the same, each side sleeping in a futex
 #include "common.hpp"
+#include "scenario.hpp"
 
 #include "wq/detail/futex.hpp"
 
@@ -164,10 +165,13 @@ void measure_floors_once() {
         measure_wake(pin, cpus, rounds(3'000));
 }
 
-void register_floors() {
-    // Google Benchmark runs in registration order: these are registered before anything else.
+namespace {
+// First row of bench/scenarios.json: Google Benchmark runs in registration order, so the floors
+// run before anything else.
+const bool registered = register_family("floor", [] {
     add(Suite::standard, "floor/cacheline_rtt", floor_cacheline);
     add(Suite::standard, "floor/wake_futex_rtt", floor_wake_futex);
-}
+});
+}  // namespace
 
 }  // namespace wq::bench

@@ -8,6 +8,7 @@
 //                               repeated): what scripts/choose runs
 //   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
 #include "common.hpp"
+#include "scenario.hpp"
 #include "workload.hpp"
 
 #include "wq/build_config.hpp"
@@ -98,8 +99,35 @@ std::string kernel() {
     return std::string(name.sysname) + " " + name.release;
 }
 
+// Every back-end of the build as JSON, from its class's traits: what the scripts know of a back-end
+// comes from here, so none of them names one.
+std::string backend_catalogue_json() {
+    auto quoted = [](const std::string& text) {
+        std::string out = "\"";
+        for (const char c : text) {
+            if (c == '"' || c == '\\') {
+                out += '\\';
+            }
+            out += c;
+        }
+        return out + "\"";
+    };
+    std::string json = "[";
+    for (const BackendInfo& info : backend_catalogue()) {
+        json += json.size() > 1 ? "," : "";
+        json += "{\"name\":" + quoted(info.name) + ",\"description\":" + quoted(info.description) +
+                ",\"available\":" + (info.available ? "true" : "false") +
+                ",\"unavailable_reason\":" + quoted(info.unavailable_reason) +
+                ",\"idle_wait\":" + quoted(info.idle_wait) +
+                ",\"owns_threads\":" + (info.owns_threads ? "true" : "false") +
+                ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") + "}";
+    }
+    return json + "]";
+}
+
 void add_context(const std::string& suite) {
     benchmark::AddCustomContext("wq.backends", join(available_backends()));
+    benchmark::AddCustomContext("wq.backend_catalogue", backend_catalogue_json());
     // The floors as measured at start-up (the floor/ benchmarks measure them again in the run).
     benchmark::AddCustomContext("wq.floor_cacheline_rtt_ns",
                                 std::to_string(floors().cacheline_rtt_ns));
@@ -172,14 +200,11 @@ int main(int argc, char** argv) {
     }
     measure_floors_once();
     add_context(!workloads.empty() ? "workload" : full_suite() ? "full" : "default");
-    // Registration order is run order (unless --benchmark_enable_random_interleaving): floors, the
-    // bare peers, then the engines.
-    if (workloads.empty()) {
-        register_floors();
-        register_peer_benchmarks();
-        register_engine_benchmarks();
-    } else {
-        register_workload_benchmarks(workloads);
+    // Registration order is run order (unless --benchmark_enable_random_interleaving): the
+    // families in bench/scenarios.json's order — floors, the bare peers, then the engines.
+    if (const std::string problem = add_families(workloads); !problem.empty()) {
+        std::fprintf(stderr, "wq_bench: %s\n", problem.c_str());
+        return 2;
     }
     set_progress_total(selected_count(benchmark::GetBenchmarkFilter()) * runs_each);
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks();

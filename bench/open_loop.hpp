@@ -12,6 +12,7 @@
 #pragma once
 
 #include "histogram.hpp"
+#include "per_thread.hpp"
 #include "wq/async_result.hpp"
 #include "wq/config.hpp"
 #include "wq/engine.hpp"
@@ -21,8 +22,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
@@ -84,42 +83,6 @@ inline std::int64_t now_ns() noexcept {
         .count();
 }
 
-/// Histograms owned by the threads that record into them, merged once everything is joined. A
-/// thread's cached histogram is keyed by the instance's generation, not its address: pool threads
-/// (oneTBB's) outlive one run, and the next instance may sit at the same address.
-class PerThreadHistograms {
-public:
-    Histogram& mine() {
-        thread_local std::uint64_t cached_generation = 0;
-        thread_local Histogram* histogram = nullptr;
-        if (cached_generation != generation_) {
-            const std::lock_guard lock(mutex_);
-            histograms_.push_back(std::make_unique<Histogram>());
-            histogram = histograms_.back().get();
-            cached_generation = generation_;
-        }
-        return *histogram;
-    }
-    Histogram merged() {
-        const std::lock_guard lock(mutex_);
-        Histogram total;
-        for (const auto& histogram : histograms_) {
-            total.merge(*histogram);
-        }
-        return total;
-    }
-
-private:
-    static std::uint64_t next_generation() noexcept {
-        static std::atomic<std::uint64_t> counter{0};
-        return counter.fetch_add(1, std::memory_order_relaxed) + 1;
-    }
-
-    const std::uint64_t generation_ = next_generation();
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<Histogram>> histograms_;
-};
-
 inline void busy_until(std::int64_t deadline_ns) noexcept {
     // Ends: the clock passes the deadline.
     while (now_ns() < deadline_ns) {
@@ -134,7 +97,7 @@ inline void busy_until(std::int64_t deadline_ns) noexcept {
 /// distribution.
 inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config) {
     using namespace detail_open_loop;
-    PerThreadHistograms histograms;
+    PerThread<Histogram> histograms;
     const std::int64_t work_ns = config.callback_work.count();
     auto callback = make_callback([&](IMFAsyncResult* result) {
         const std::int64_t start = now_ns();
@@ -223,7 +186,7 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
         config.when_drained(result);
     }
     engine.shutdown();  // returns once every accepted item is dispatched
-    result.latency = histograms.merged();
+    histograms.for_each([&](const Histogram& histogram) { result.latency.merge(histogram); });
     return result;
 }
 

@@ -9,6 +9,7 @@
 // (boost::lockfree::queue), tbb_bounded (tbb::concurrent_bounded_queue, non-blocking try_*). Both
 // sides spin on an empty queue, as the engines' spinning workers do.
 #include "common.hpp"
+#include "scenario.hpp"
 
 #include "wq/build_config.hpp"
 
@@ -203,7 +204,8 @@ void register_peer(bool throughput) {
 
 }  // namespace
 
-void register_peer_benchmarks() {
+namespace {
+const bool registered = register_family("peer", [] {
     for (const bool throughput : {false, true}) {
         register_peer<Moodycamel>(throughput);
         register_peer<AtomicQueue>(throughput);
@@ -212,6 +214,7 @@ void register_peer_benchmarks() {
         register_peer<TbbBounded>(throughput);
 #endif
     }
-}
+});
+}  // namespace
 
 }  // namespace wq::bench

@@ -15,7 +15,8 @@ execute_process(COMMAND "${BENCH}" ${args} --benchmark_min_time=0.01 "--benchmar
 if(NOT run_result EQUAL 0)
   message(FATAL_ERROR "wq_bench exited with ${run_result}")
 endif()
-execute_process(COMMAND "${PYTHON}" "${CHECK}" --workload "${OUT}" "${BACKENDS}" ${suffixes}
+execute_process(COMMAND "${CMAKE_COMMAND}" -E env "PYTHONPATH=${SCRIPTS}"
+                        "${PYTHON}" -m wqbench check "${OUT}" --workload ${suffixes}
                 RESULT_VARIABLE check_result)
 if(NOT check_result EQUAL 0)
   message(FATAL_ERROR "workload results do not match the documented names and counters")

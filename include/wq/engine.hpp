@@ -104,6 +104,9 @@ public:
 struct BackendTraits {
     std::string_view name;         ///< make_engine's name; benchmark names use it
     std::string_view description;  ///< one line for listings
+    /// Where an idle worker waits ("futex", "io_uring_enter", ...): what a wake-up costs, and
+    /// what tools that intercept system calls (valgrind) make of it.
+    std::string_view idle_wait;
     /// Whether the engine starts and owns its worker threads (false where a library or the OS
     /// does: tbb, mfplat).
     bool owns_threads = true;
@@ -118,6 +121,7 @@ struct BackendInfo {
     std::string description;
     bool available = false;
     std::string unavailable_reason;  ///< empty when available
+    std::string idle_wait;           ///< BackendTraits::idle_wait
     bool owns_threads = true;        ///< BackendTraits::owns_threads
     bool parks_observable = true;    ///< BackendTraits::parks_observable
 };

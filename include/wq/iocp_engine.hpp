@@ -35,7 +35,8 @@ public:
     static constexpr BackendTraits traits{
         .name = "iocp",
         .description = WQ_OS_WINDOWS ? "completion port: native IOCP"
-                                     : "completion port: io_uring with IOCP semantics"};
+                                     : "completion port: io_uring with IOCP semantics",
+        .idle_wait = WQ_OS_WINDOWS ? "GetQueuedCompletionStatusEx" : "io_uring_enter"};
 
     explicit IocpEngine(const Options& options = {});
     ~IocpEngine() override;

@@ -28,6 +28,7 @@ public:
     static constexpr BackendTraits traits{
         .name = "mfplat",
         .description = "Media Foundation platform work queue (MFPutWorkItemEx)",
+        .idle_wait = "Media Foundation's own",
         .owns_threads = false,
         .parks_observable = false};
 

@@ -31,7 +31,9 @@ namespace wq {
 class MpmcEngine final : public detail::EngineBase<MpmcEngine> {
 public:
     static constexpr BackendTraits traits{
-        .name = "mpmc", .description = "moodycamel::ConcurrentQueue, workers spin then park"};
+        .name = "mpmc",
+        .description = "moodycamel::ConcurrentQueue, workers spin then park",
+        .idle_wait = "futex (WaitOnAddress on Windows)"};
 
     explicit MpmcEngine(const Options& options = {});
     ~MpmcEngine() override;

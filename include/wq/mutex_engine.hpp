@@ -21,7 +21,9 @@ namespace wq {
 class MutexEngine final : public detail::EngineBase<MutexEngine> {
 public:
     static constexpr BackendTraits traits{
-        .name = "mutex", .description = "std::mutex + condition_variable deque (the reference)"};
+        .name = "mutex",
+        .description = "std::mutex + condition_variable deque (the reference)",
+        .idle_wait = "std::condition_variable"};
 
     explicit MutexEngine(const Options& options = {});
     ~MutexEngine() override;

@@ -27,6 +27,7 @@ class TbbEngine final : public detail::EngineBase<TbbEngine> {
 public:
     static constexpr BackendTraits traits{.name = "tbb",
                                           .description = "oneTBB task_arena::enqueue",
+                                          .idle_wait = "oneTBB's own",
                                           .owns_threads = false,
                                           .parks_observable = false};
 

@@ -22,6 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import InputError, load, rows_by_name  # noqa: E402
 from summary import human  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from wqbench.table import backend_catalogue  # noqa: E402
+
 from scipy.stats import mannwhitneyu  # noqa: E402  (Debian's python3-scipy)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -237,8 +240,10 @@ def why(backend, workers, runs, args, objective):
                     (f": {args.producers} producer(s) and {workers} worker(s) share {cpus()} CPUs"
                      if crowded else ": the sending thread was descheduled"))
     if parks is None:
-        if backend == "tbb":
-            bits.append("oneTBB owns its threads (parks not observable)")
+        facts = args.catalogue.get(backend, {})
+        if facts.get("owns_threads") is False:
+            bits.append(f"its threads are not its own ({facts.get('description', backend)}): "
+                        "parks not observable")
     elif parks < 0.01:
         bits.append("workers never park at this load" if args.rate > 0 else
                     "workers never park: there is always work")
@@ -427,6 +432,7 @@ def main(argv):
             out, seconds = measure(args)
             data = load(out)
             source = f"results in {out.relative_to(ROOT)}"
+        args.catalogue = backend_catalogue(data.get("context", {}))
         rows, failed = rows_by_name(data)
         for name, message in failed.items():
             print(f"warning: {name}: {message}", file=sys.stderr)

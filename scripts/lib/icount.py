@@ -15,13 +15,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-# Back-ends that cannot be gated on a count here (the reason is printed with every run).
-NOT_COUNTED = {
-    "iocp": "valgrind 3.19 keeps its thread lock across io_uring_enter, so the worker waiting for a "
-            "hand-off stops the thread that would post it: the run never ends",
-}
-
-
 def count(binary, backend, items, out_dir, run):
     out = out_dir / f"callgrind.{backend}.{run}.out"
     command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--fair-sched=yes",
@@ -62,14 +55,16 @@ def main(argv):
         return 2
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    backends = subprocess.run([args.binary, "--list"], capture_output=True, text=True,
-                              check=True).stdout.split()
+    # "name" or "name<TAB>why it cannot be counted" per back-end: wq_icount decides.
+    listing = subprocess.run([args.binary, "--list"], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    backends = [line.partition("\t") for line in listing if line]
 
     measured, excluded = {}, {}
     try:
-        for backend in backends:
-            if backend in NOT_COUNTED:
-                excluded[backend] = NOT_COUNTED[backend]
+        for backend, _, not_countable in backends:
+            if not_countable:
+                excluded[backend] = not_countable
                 continue
             counts = [count(args.binary, backend, items, out_dir, run) for run in range(args.repeat)]
             if len(set(counts)) != 1:

@@ -28,9 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import InputError, load, rows_by_name  # noqa: E402
 from summary import human, short  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from wqbench.table import backend_catalogue, load_table  # noqa: E402
+
+# The scenarios whose subject is a back-end (bench/scenarios.json).
+ENGINE_SCENARIOS = {s.name for s in load_table() if s.subject == "backend"}
+
 HERE = Path(__file__).resolve().parent
-COLOURS = {"mutex": "#4e79a7", "mpmc": "#f28e2b", "iocp": "#59a14f", "tbb": "#e15759",
-           "mfplat": "#b07aa1"}
+# Back-ends take these colours in the order of the run's back-end list (its registry order), so
+# one back-end keeps its colour on every plot of a report. Filled by build().
+PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7"]
+COLOURS = {}
 PEER_COLOUR = "#9c9c9c"
 HATCHES = ["//", "..", "xx", "\\\\"]
 PERCENTILES = [("p50_ns", "p50"), ("p90_ns", "p90"), ("p99_ns", "p99"), ("p999_ns", "p99.9")]
@@ -61,16 +69,31 @@ class Run:
 
     def backends(self):
         listed = [b for b in self.context.get("wq.backends", "").split(",") if b]
+        catalogue = backend_catalogue(self.context)
+        listed = listed or list(catalogue)
         seen = {name.split("/")[1] for name in self.rows
-                if name.split("/")[0] in ("pingpong", "latency", "throughput", "cpu", "workload")}
+                if name.split("/")[0] in ENGINE_SCENARIOS}
         return [b for b in listed if b in seen] + sorted(seen - set(listed))
 
 
+class Image:
+    """A rendered plot: the PNG (base64) and the labels of what it draws (legend entries and
+    x-axis labels), which the page records in data-series so a test can tell who was drawn."""
+
+    def __init__(self, data, series):
+        self.data, self.series = data, series
+
+
 def png(figure):
+    series = [text.get_text() for legend_box in figure.legends for text in legend_box.get_texts()]
+    for axis in figure.axes:
+        # Categories only: numeric ticks are mathtext ("$10^{3}$") or empty before drawing.
+        series += [label.get_text() for label in axis.get_xticklabels()
+                   if label.get_text() and not label.get_text().startswith("$")]
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Image(base64.b64encode(buffer.getvalue()).decode("ascii"), series)
 
 
 def style(index, runs):
@@ -375,6 +398,8 @@ def build(runs):
     backends = []
     for run in runs:
         backends += [b for b in run.backends() if b not in backends]
+    COLOURS.clear()
+    COLOURS.update({b: PALETTE[k % len(PALETTE)] for k, b in enumerate(backends)})
     parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
              f"<title>wqbench report</title><style>{STYLE}</style>"
              f"<script>{CHECK_SCRIPT}</script></head><body>"]
@@ -397,7 +422,9 @@ def build(runs):
             continue
         drawn += 1
         parts.append(f"<h2 id='{anchor}'>{heading}</h2><p class='note'>{caption}</p>"
-                     f"<img class='plot' alt='{heading}' src='data:image/png;base64,{image}'>")
+                     f"<img class='plot' alt='{heading}' "
+                     f"data-series='{html.escape('|'.join(image.series), quote=True)}' "
+                     f"src='data:image/png;base64,{image.data}'>")
     if drawn == 0:
         raise InputError("nothing to plot: none of the files has latency/, throughput/, cpu/, "
                          "pingpong/, peer/ or workload/ results")

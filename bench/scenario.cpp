@@ -1,0 +1,60 @@
+// bench/scenario.cpp — the families' registry, in the order of bench/scenarios.json.
+#include "scenario.hpp"
+
+#include "scenario_table.hpp"
+#include "workload.hpp"
+
+#include <map>
+#include <string>
+
+namespace wq::bench {
+namespace {
+
+std::map<std::string_view, void (*)()>& families() {
+    static std::map<std::string_view, void (*)()> registered;
+    return registered;
+}
+
+std::vector<Workload>& workloads_of_run() {
+    static std::vector<Workload> workloads;
+    return workloads;
+}
+
+}  // namespace
+
+bool register_family(std::string_view name, void (*add_benchmarks)()) {
+    families().emplace(name, add_benchmarks);
+    return true;
+}
+
+const std::vector<Workload>& requested_workloads() {
+    return workloads_of_run();
+}
+
+std::string add_families(const std::vector<Workload>& workloads) {
+    for (const auto& [name, add] : families()) {
+        bool in_table = false;
+        for (const ScenarioRow& row : scenario_table) {
+            in_table = in_table || row.name == name;
+        }
+        if (!in_table) {
+            return "scenario family '" + std::string(name) +
+                   "' has no row in bench/scenarios.json: add one";
+        }
+    }
+    workloads_of_run() = workloads;
+    for (const ScenarioRow& row : scenario_table) {
+        const auto found = families().find(row.name);
+        if (found == families().end()) {
+            return "bench/scenarios.json row '" + std::string(row.name) +
+                   "' has no family in wq_bench: add its file (README: Adding a scenario)";
+        }
+        // On-demand families run only when asked for (--wq_workload), and then alone.
+        if (row.on_demand == !workloads.empty()) {
+            found->second();
+        }
+    }
+    return {};
+}
+
+}  // namespace wq::bench

@@ -1,0 +1,55 @@
+// bench/scenario.hpp — the scenario families and how each registers itself. A family is one file
+// (bench/floor.cpp, bench/peers.cpp, bench/scenarios/<name>.cpp) and one row of
+// bench/scenarios.json, the table that holds its name grammar, counters, key metric and floor
+// for every reader (check_results.py, the summary, the report, scripts/choose). The build turns
+// the table's order into scenario_table.hpp; wq_bench registers the families in that order and
+// stops at start-up when a row has no family or a family no row.
+//
+//   // bench/scenarios/pingpong.cpp
+//   struct Pingpong {
+//       template <class EngineT> static void add() { add(Suite::standard, "pingpong/" + ...); }
+//   };
+//   const bool registered = register_engine_family<Pingpong>("pingpong");
+#pragma once
+
+#include "wq/backend_list.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace wq::bench {
+
+struct Workload;
+
+/// Records family `name` (its row in bench/scenarios.json) with the function that registers its
+/// benchmarks. Called from a namespace-scope initialiser in the family's file; returns true.
+bool register_family(std::string_view name, void (*add_benchmarks)());
+
+/// Registers every family of the table in its order: the default run (`workloads` empty), or
+/// only the on-demand workload family for the given workloads. Returns an error message (a row
+/// without a family, or the reverse), or "" when all is well.
+std::string add_families(const std::vector<Workload>& workloads);
+
+/// The workloads of this run (--wq_workload), for the workload family.
+const std::vector<Workload>& requested_workloads();
+
+/// Calls visit.template operator()<E>() for every back-end of the build that can run here, in
+/// registry order.
+template <class Visit>
+void for_each_available_backend(Visit&& visit) {
+    detail::Backends::for_each([&]<class EngineT>() {
+        if (detail::unavailable_reason<EngineT>().empty()) {
+            visit.template operator()<EngineT>();
+        }
+    });
+}
+
+/// A family whose benchmarks are per back-end: Family::add<EngineT>() for each available one.
+template <class Family>
+bool register_engine_family(std::string_view name) {
+    return register_family(name, [] {
+        for_each_available_backend([]<class EngineT>() { Family::template add<EngineT>(); });
+    });
+}
+
+}  // namespace wq::bench

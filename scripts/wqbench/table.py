@@ -1,0 +1,144 @@
+"""The scenario table (bench/scenarios.json) and the benchmark name grammar it spells, and what a
+result file says about its back-ends. Nothing here (or anywhere in the package) names a scenario's
+rules or a back-end: they come from the table and from the file's context.
+
+A name is <scenario>/<subject><params>[/real_time]: the subject is a back-end, a peer queue or a
+floor; params follow the row's grammar, where {int} is a whole number, {a|b} one of the words and
+[...] an optional part.
+"""
+import json
+import re
+from pathlib import Path
+
+TABLE = Path(__file__).resolve().parents[2] / "bench" / "scenarios.json"
+_SUFFIX = re.compile(r"/(real_time|manual_time)$")
+
+
+class InputError(Exception):
+    """An input that cannot be used; the message names it."""
+
+
+def stable_name(name):
+    """The benchmark's name without Google Benchmark's /real_time suffix."""
+    return _SUFFIX.sub("", name)
+
+
+def grammar_regex(params):
+    """The regular expression (a string) for a row's params grammar: {int} a whole number, {a|b}
+    one of the words (each a capture group), [...] an optional part (a capture group)."""
+    out, i = [], 0
+    while i < len(params):
+        c = params[i]
+        if c == "{":
+            end = params.index("}", i)
+            words = params[i + 1:end].split("|")
+            out.append("(" + "|".join(r"\d+" if w == "int" else re.escape(w) for w in words) + ")")
+            i = end + 1
+        elif c == "[":
+            out.append("(")
+            i += 1
+        elif c == "]":
+            out.append(")?")
+            i += 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+def enumerations(params):
+    """For each capture group of grammar_regex(params), in order, the values a complete suite
+    shows in it: the words of a {a|b} of words, [None, the text] for an optional part, None where
+    any value will do ({int})."""
+    groups, i = [], 0
+    while i < len(params):
+        if params[i] == "{":
+            end = params.index("}", i)
+            words = params[i + 1:end].split("|")
+            groups.append(None if "int" in words else set(words))
+            i = end + 1
+        elif params[i] == "[":
+            end = params.index("]", i)
+            groups.append({None, params[i + 1:end]})
+            i += 1
+        else:
+            i += 1
+    return groups
+
+
+class Scenario:
+    """One row of the table."""
+
+    def __init__(self, row):
+        self.row = row
+        self.name = row["name"]
+        self.subject = row["subject"]
+        self.params = row.get("params", "")
+        self.title = row.get("title", "")
+        self.on_demand = "on_demand" in row
+        self.counters = set(row.get("counters", []))
+        self.counters_if_parks_observable = set(row.get("counters_if_parks_observable", []))
+        self.counters_by_param = [(re.compile(grammar_regex(key)), set(names))
+                                  for key, names in row.get("counters_by_param", {}).items()]
+        self.key = row.get("key")
+        self.floor = row.get("floor")
+        self.peer = row.get("peer")
+        self.subjects = row.get("subjects")
+        self.params_regex = re.compile(grammar_regex(self.params) + "$")
+        self.enumerations = enumerations(self.params)
+
+    def split(self, rest):
+        """(subject, params, match) for the part of a name after '<scenario>/', or None."""
+        subjects = self.subjects if self.subjects else None
+        for cut in range(len(rest), 0, -1):
+            if cut < len(rest) and rest[cut] != "/":
+                continue
+            subject, params = rest[:cut], rest[cut:]
+            if subjects is not None and subject not in subjects:
+                continue
+            if not re.fullmatch(r"[a-z0-9_]+", subject):
+                continue
+            match = self.params_regex.match(params)
+            if match:
+                return subject, params, match
+        return None
+
+    def required_counters(self, params, parks_observable):
+        wanted = set(self.counters)
+        if parks_observable:
+            wanted |= self.counters_if_parks_observable
+        for pattern, names in self.counters_by_param:
+            if pattern.search(params):
+                wanted |= names
+        return wanted
+
+
+def load_table(path=TABLE):
+    """The scenarios, in run order."""
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))["scenarios"]
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"scenario table '{path}' unreadable: {error}") from error
+    return [Scenario(row) for row in rows]
+
+
+def parse(name, scenarios):
+    """(Scenario, subject, params, match) for a benchmark name, or None when it follows no row."""
+    name = stable_name(name)
+    head, _, rest = name.partition("/")
+    for scenario in scenarios:
+        if scenario.name == head:
+            split = scenario.split(rest)
+            return None if split is None else (scenario, *split)
+    return None
+
+
+def backend_catalogue(context):
+    """The back-ends a result file's run knew ({name: facts}), from its context (wq_bench writes
+    wq.backend_catalogue from each back-end's traits). Files written before it existed have
+    only wq.backends: their facts are unknown (None)."""
+    if "wq.backend_catalogue" in context:
+        return {entry["name"]: entry for entry in json.loads(context["wq.backend_catalogue"])}
+    names = [b for b in context.get("wq.backends", "").split(",") if b]
+    return {name: {"name": name, "available": True, "owns_threads": None,
+                   "parks_observable": None} for name in names}

@@ -1,0 +1,43 @@
+// tests/backend/fifo_engine.hpp — a test-only back-end, built only with -DWQ_TEST_BACKEND=ON: a
+// locked vector read in order by index (FIFO), workers on a condition variable. Trivially correct,
+// and not meant for use: it exists to prove that a back-end is its own files plus one wq_backend()
+// line in CMakeLists.txt — the ctest entry backend.one_line builds it and checks that the
+// conformance suite, every engine scenario of wq_bench, the smoke check and the report take it
+// with no other edit.
+#pragma once
+
+#include "wq/detail/engine_base.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+namespace wq::test {
+
+class FifoEngine final : public detail::EngineBase<FifoEngine> {
+public:
+    static constexpr BackendTraits traits{
+        .name = "fifo",
+        .description = "test-only: a locked vector read in order (tests/backend/)",
+        .idle_wait = "std::condition_variable"};
+
+    explicit FifoEngine(const Options& options = {});
+    ~FifoEngine() override;
+
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+
+private:
+    friend class detail::EngineBase<FifoEngine>;
+    void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
+    void stop() noexcept;
+    [[nodiscard]] std::uint64_t accepted() const noexcept;
+
+    mutable std::mutex mutex_;
+    std::condition_variable pushed_;
+    std::vector<MFASYNCRESULT*> items_;  // guarded by mutex_: [next_, size) are queued
+    std::size_t next_ = 0;               // guarded by mutex_
+    std::uint64_t accepted_ = 0;         // guarded by mutex_
+    bool stopping_ = false;              // guarded by mutex_
+};
+
+}  // namespace wq::test
