@@ -36,6 +36,93 @@ std::string not_countable(const wq::BackendInfo& info) {
     return {};
 }
 
+// The counted run (see the top of the file): one engine, one worker, rounds of puts.
+class Rounds {
+public:
+    // The warm-up puts twice as many items as the measured round. A back-end may free an item's
+    // state after its callback returns (oneTBB frees each task into the putting thread's
+    // small-object pool), so the warm-up's last free can land before or after the measured
+    // round's holding put; with twice the items, whatever the putting thread's caches gained
+    // covers every measured put either way, and the measured puts take the same path in every run
+    // (with as many items as measured, one put in a few runs found oneTBB's private list empty
+    // and took 6 instructions more).
+    Rounds(std::string backend, unsigned long items)
+        : backend_(std::move(backend)), pool_((2 * items) + 1) {
+        wq::Options options;
+        options.workers = 1;
+        options.concurrency = 1;
+        options.spin_before_park = std::chrono::nanoseconds::zero();  // no clock-bounded spinning
+        engine_ = wq::make_engine(backend_, options);
+    }
+
+    /// One round of `count_items` puts: the worker is first held inside a callback (blocked on
+    /// `go_`), so the puts run alone: no wake-up is needed and nobody else touches the queue. Then
+    /// the worker is let go and dispatches them alone while this thread waits. When `measured`,
+    /// counting starts before the puts and is stopped by the last callback itself, so the count
+    /// ends at the same instruction of the same thread in every run, whichever thread valgrind
+    /// happens to run in between.
+    void run(unsigned long count_items, bool measured) {
+        pool_[0].pCallback = hold_.get();
+        if (engine_->put(pool_.data()) != wq::S_OK ||
+            wq::wait_event(held_.handle(), std::chrono::seconds{60}) != wq::WaitStatus::signalled) {
+            fail("the holding item was not dispatched");
+        }
+        // `held_` is set just before the worker blocks on `go_`: sleeping lets it get there (under
+        // valgrind it runs as soon as this thread blocks), so counting starts with it blocked.
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        remaining_.store(count_items, std::memory_order_relaxed);
+        if (measured) {
+            CALLGRIND_START_INSTRUMENTATION;
+        }
+        for (unsigned long i = 1; i <= count_items; ++i) {
+            pool_[i].pCallback = count_.get();
+            if (engine_->put(&pool_[i]) != wq::S_OK) {
+                fail("put failed");
+            }
+        }
+        // From here this thread only waits: it stops collecting its own instructions (a
+        // per-thread switch), or how far it got before valgrind ran the worker would count.
+        if (measured) {
+            CALLGRIND_TOGGLE_COLLECT;
+        }
+        wq::set_event(go_.handle());
+        const bool dispatched =
+            wq::wait_event(done_.handle(), std::chrono::seconds{60}) == wq::WaitStatus::signalled;
+        if (measured) {
+            CALLGRIND_TOGGLE_COLLECT;
+        }
+        if (!dispatched) {
+            fail("the items were not dispatched");
+        }
+    }
+
+    void shutdown() { engine_->shutdown(); }
+
+private:
+    [[noreturn]] void fail(const char* what) const {
+        std::fprintf(stderr, "wq_icount: %s: %s\n", backend_.c_str(), what);
+        std::exit(1);
+    }
+
+    std::string backend_;
+    wq::Event done_{wq::EventReset::automatic};
+    wq::Event go_{wq::EventReset::automatic};
+    wq::Event held_{wq::EventReset::automatic};
+    std::atomic<unsigned long> remaining_{0};
+    wq::ComPtr<wq::IMFAsyncCallback> hold_ = wq::make_callback([this](wq::IMFAsyncResult*) {
+        wq::set_event(held_.handle());
+        wq::wait_event(go_.handle(), std::chrono::seconds{60});
+    });
+    wq::ComPtr<wq::IMFAsyncCallback> count_ = wq::make_callback([this](wq::IMFAsyncResult*) {
+        if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            CALLGRIND_STOP_INSTRUMENTATION;
+            wq::set_event(done_.handle());
+        }
+    });
+    std::vector<wq::bench::BenchItem> pool_;
+    std::unique_ptr<wq::Engine> engine_;  // last: shut down (destroyed) first
+};
+
 int usage() {
     std::fprintf(stderr,
                  "usage: wq_icount BACKEND ITEMS   (ITEMS 1..1000000)\n       wq_icount --list\n");
@@ -66,82 +153,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        wq::Options options;
-        options.workers = 1;
-        options.concurrency = 1;
-        options.spin_before_park = std::chrono::nanoseconds::zero();  // no clock-bounded spinning
-        auto engine = wq::make_engine(backend, options);
-        wq::Event done(wq::EventReset::automatic);
-        // The worker is first held inside a callback (blocked on `go`), so the `items` puts run
-        // alone: no wake-up is needed and nobody else touches the queue. Then the worker is let go
-        // and dispatches them alone while this thread waits. Counting starts before the puts and
-        // is stopped by the last callback itself, so the count ends at the same instruction of the
-        // same thread in every run, whichever thread valgrind happens to run in between.
-        wq::Event go(wq::EventReset::automatic);
-        wq::Event held(wq::EventReset::automatic);
-        std::atomic<unsigned long> remaining{0};
-        auto hold = wq::make_callback([&](wq::IMFAsyncResult*) {
-            wq::set_event(held.handle());
-            wq::wait_event(go.handle(), std::chrono::seconds{60});
-        });
-        auto count = wq::make_callback([&](wq::IMFAsyncResult*) {
-            if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                CALLGRIND_STOP_INSTRUMENTATION;
-                wq::set_event(done.handle());
-            }
-        });
-        // The warm-up puts twice as many items as the measured round. A back-end may free an item's
-        // state after its callback returns (oneTBB frees each task into the putting thread's
-        // small-object pool), so the warm-up's last free can land before or after the measured
-        // round's holding put; with twice the items, whatever the putting thread's caches gained
-        // covers every measured put either way, and the measured puts take the same path in every
-        // run (with as many items as measured, one put in a few runs found oneTBB's private list
-        // empty and took 6 instructions more).
-        std::vector<wq::bench::BenchItem> pool((2 * items) + 1);
-        auto round = [&](unsigned long count_items, bool measured) {
-            auto fail = [&](const char* what) {
-                std::fprintf(stderr, "wq_icount: %s: %s\n", backend.c_str(), what);
-                std::exit(1);
-            };
-            pool[0].pCallback = hold.get();
-            if (engine->put(pool.data()) != wq::S_OK ||
-                wq::wait_event(held.handle(), std::chrono::seconds{60}) !=
-                    wq::WaitStatus::signalled) {
-                fail("the holding item was not dispatched");
-            }
-            // `held` is set just before the worker blocks on `go`: sleeping lets it get there
-            // (under valgrind it runs as soon as this thread blocks), so counting starts with it
-            // blocked.
-            std::this_thread::sleep_for(std::chrono::milliseconds{20});
-            remaining.store(count_items, std::memory_order_relaxed);
-            if (measured) {
-                CALLGRIND_START_INSTRUMENTATION;
-            }
-            for (unsigned long i = 1; i <= count_items; ++i) {
-                pool[i].pCallback = count.get();
-                if (engine->put(&pool[i]) != wq::S_OK) {
-                    fail("put failed");
-                }
-            }
-            // From here this thread only waits: it stops collecting its own instructions (a
-            // per-thread switch), or how far it got before valgrind ran the worker would count.
-            if (measured) {
-                CALLGRIND_TOGGLE_COLLECT;
-            }
-            wq::set_event(go.handle());
-            const bool dispatched = wq::wait_event(done.handle(), std::chrono::seconds{60}) ==
-                                    wq::WaitStatus::signalled;
-            if (measured) {
-                CALLGRIND_TOGGLE_COLLECT;
-            }
-            if (!dispatched) {
-                fail("the items were not dispatched");
-            }
-        };
-        round(2 * items,
-              false);  // warm-up: grows the queues, faults the pages in (STOP is a no-op)
-        round(items, true);
-        engine->shutdown();
+        Rounds rounds(backend, items);
+        rounds.run(2 * items, false);  // warm-up: grows the queues, faults the pages in
+        rounds.run(items, true);
+        rounds.shutdown();
     } catch (const std::exception& error) {
         std::fprintf(stderr, "wq_icount: %s\n", error.what());
         return 2;

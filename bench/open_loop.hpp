@@ -92,6 +92,87 @@ inline void busy_until(std::int64_t deadline_ns) noexcept {
 
 }  // namespace detail_open_loop
 
+namespace detail_open_loop {
+
+/// The arrivals of one open-loop run and who sends them: arrival k (of `batch` items, due at
+/// t0 + k × period) goes out from sender k % senders.
+class Arrivals {
+public:
+    Arrivals(Engine& engine, const OpenLoopConfig& config, IMFAsyncCallback* callback)
+        : engine_(engine),
+          callback_(callback),
+          batch_(std::max<std::size_t>(config.batch, 1)),
+          senders_(std::max(config.senders, 1U)),
+          items_(config.sends),
+          arrivals_((items_.size() + batch_ - 1) / batch_),
+          period_ns_(1e9 * static_cast<double>(batch_) / config.rate_per_second),
+          // Start on a clean schedule, after every sender thread is up.
+          t0_(now_ns() + (senders_ == 1 ? 1'000'000 : 5'000'000)) {}
+
+    [[nodiscard]] unsigned senders() const { return senders_; }
+
+    /// Sender `sender`'s share, each arrival at its intended time.
+    void send(unsigned sender) {
+        std::vector<MFASYNCRESULT*> pointers(batch_);
+        std::size_t my_sent = 0;
+        std::size_t my_late = 0;
+        for (std::size_t k = sender; k < arrivals_ && !failed_.load(std::memory_order_relaxed);
+             k += senders_) {
+            const std::int64_t intended =
+                t0_ + static_cast<std::int64_t>(static_cast<double>(k) * period_ns_);
+            const std::size_t first = k * batch_;
+            const std::size_t n = std::min(batch_, items_.size() - first);
+            for (std::size_t i = 0; i < n; ++i) {
+                items_[first + i].pCallback = callback_;
+                items_[first + i].intended_ns = intended;
+                pointers[i] = &items_[first + i];
+            }
+            // Sleep through long gaps, spin the last stretch: sends leave on time at high rates.
+            const std::int64_t gap = intended - now_ns();
+            if (gap > 200'000) {
+                std::this_thread::sleep_for(std::chrono::nanoseconds(gap - 100'000));
+            }
+            busy_until(intended);
+            if (now_ns() - intended > 1'000) {
+                my_late += n;
+            }
+            const HRESULT hr =
+                n == 1 ? engine_.put(pointers[0]) : engine_.put_bulk(std::span(pointers.data(), n));
+            if (hr != S_OK) {
+                failed_.store(true, std::memory_order_relaxed);
+                break;
+            }
+            my_sent += n;
+        }
+        sent_.fetch_add(my_sent, std::memory_order_relaxed);
+        late_.fetch_add(my_late, std::memory_order_relaxed);
+    }
+
+    /// The totals, once every sender has returned.
+    [[nodiscard]] OpenLoopResult result() const {
+        OpenLoopResult result;
+        result.sent = sent_.load();
+        result.late_sends = late_.load();
+        result.put_failed = failed_.load();
+        return result;
+    }
+
+private:
+    Engine& engine_;
+    IMFAsyncCallback* callback_;
+    const std::size_t batch_;
+    const unsigned senders_;
+    std::vector<BenchItem> items_;
+    const std::size_t arrivals_;
+    const double period_ns_;
+    const std::int64_t t0_;
+    std::atomic<std::size_t> sent_{0};
+    std::atomic<std::size_t> late_{0};
+    std::atomic<bool> failed_{false};
+};
+
+}  // namespace detail_open_loop
+
 /// Sends `config.sends` items into `engine` at `config.rate_per_second`, waits for all of them,
 /// shuts the engine down (so every recording thread is finished) and returns the latency
 /// distribution.
@@ -108,63 +189,18 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
             busy_until(start + work_ns);
         }
     });
-    const std::size_t batch = std::max<std::size_t>(config.batch, 1);
-    const unsigned senders = std::max(config.senders, 1U);
-    std::vector<BenchItem> items(config.sends);
-    const std::size_t arrivals = (items.size() + batch - 1) / batch;
-    const double period_ns = 1e9 * static_cast<double>(batch) / config.rate_per_second;
-    // Start on a clean schedule, after every sender thread is up.
-    const std::int64_t t0 = now_ns() + (senders == 1 ? 1'000'000 : 5'000'000);
-
-    std::atomic<std::size_t> sent{0};
-    std::atomic<std::size_t> late{0};
-    std::atomic<bool> failed{false};
-    auto send = [&](unsigned sender) {
-        std::vector<MFASYNCRESULT*> pointers(batch);
-        std::size_t my_sent = 0;
-        std::size_t my_late = 0;
-        for (std::size_t k = sender; k < arrivals && !failed.load(std::memory_order_relaxed);
-             k += senders) {
-            const std::int64_t intended =
-                t0 + static_cast<std::int64_t>(static_cast<double>(k) * period_ns);
-            const std::size_t first = k * batch;
-            const std::size_t n = std::min(batch, items.size() - first);
-            for (std::size_t i = 0; i < n; ++i) {
-                items[first + i].pCallback = callback.get();
-                items[first + i].intended_ns = intended;
-                pointers[i] = &items[first + i];
-            }
-            // Sleep through long gaps, spin the last stretch: sends leave on time at high rates.
-            const std::int64_t gap = intended - now_ns();
-            if (gap > 200'000) {
-                std::this_thread::sleep_for(std::chrono::nanoseconds(gap - 100'000));
-            }
-            busy_until(intended);
-            if (now_ns() - intended > 1'000) {
-                my_late += n;
-            }
-            const HRESULT hr =
-                n == 1 ? engine.put(pointers[0]) : engine.put_bulk(std::span(pointers.data(), n));
-            if (hr != S_OK) {
-                failed.store(true, std::memory_order_relaxed);
-                break;
-            }
-            my_sent += n;
-        }
-        sent.fetch_add(my_sent, std::memory_order_relaxed);
-        late.fetch_add(my_late, std::memory_order_relaxed);
-    };
-    if (senders == 1) {
-        send(0);
+    Arrivals arrivals(engine, config, callback.get());
+    if (arrivals.senders() == 1) {
+        arrivals.send(0);
     } else {
         std::vector<std::thread> threads;
-        threads.reserve(senders);
-        for (unsigned s = 0; s < senders; ++s) {
+        threads.reserve(arrivals.senders());
+        for (unsigned s = 0; s < arrivals.senders(); ++s) {
             threads.emplace_back([&, s] {
                 if (config.on_sender_start) {
                     config.on_sender_start(s);
                 }
-                send(s);
+                arrivals.send(s);
                 if (config.on_sender_end) {
                     config.on_sender_end(s);
                 }
@@ -174,10 +210,7 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
             thread.join();
         }
     }
-    OpenLoopResult result;
-    result.sent = sent.load();
-    result.late_sends = late.load();
-    result.put_failed = failed.load();
+    OpenLoopResult result = arrivals.result();
     if (config.when_drained) {
         // Ends: every accepted item is dispatched (the contract).
         while (engine.counters().dispatched < result.sent) {

@@ -1,7 +1,7 @@
 // bench/scenario.hpp — the scenario families and how each registers itself. A family is one file
 // (bench/floor.cpp, bench/peers.cpp, bench/scenarios/<name>.cpp) and one row of
 // bench/scenarios.json, the table that holds its name grammar, counters, key metric and floor
-// for every reader (check_results.py, the summary, the report, scripts/choose). The build turns
+// for every reader (the smoke check, the summary, the report, scripts/choose). The build turns
 // the table's order into scenario_table.hpp; wq_bench registers the families in that order and
 // stops at start-up when a row has no family or a family no row.
 //

@@ -18,7 +18,21 @@ WQ_PACKAGES=(
 WQ_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 googletest)
 
 wq_say() { printf '==> %s\n' "$*" >&2; }
-wq_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# Bad input (or a run that cannot be made): one line naming it, exit 2 (README "Exit codes").
+wq_die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+# Prints the calling script's leading comment block (its --help), from line 2 to the first line
+# that is not a comment.
+wq_help() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+}
+
+# Runs a verb of the Python package scripts/wqbench (python3 -m wqbench VERB) with Debian's
+# python3 (scipy, matplotlib) and compare.py's gbench module on the path.
+wq_python() {
+  PYTHONPATH="$WQ_ROOT/scripts:/usr/share/benchmark${PYTHONPATH:+:$PYTHONPATH}" \
+    /usr/bin/python3 -m wqbench "$@"
+}
 
 # True when every package given is installed.
 wq_have_packages() {

@@ -1,9 +1,14 @@
-"""python3 -m wqbench VERB [ARGS...] — the package's commands; VERB --help for each."""
+"""python3 -m wqbench VERB [ARGS...] — wqbench's Python commands (the scripts/ shims run them);
+VERB --help for each. Exit codes: wqbench/cli.py (README "Exit codes")."""
+import importlib
 import sys
 
-from wqbench import check
-
-VERBS = {"check": check.main}
+# verb -> module whose main(argv) runs it (imported on demand: scipy and matplotlib only when used)
+VERBS = {
+    "check": "check", "choose": "choose", "compare": "compare", "history": "history",
+    "icount": "icount", "plot-history": "plot_history", "regress": "regress",
+    "report": "report", "summary": "summary",
+}
 
 
 def main(argv):
@@ -11,12 +16,11 @@ def main(argv):
         print(__doc__.strip())
         print("verbs: " + ", ".join(sorted(VERBS)))
         return 0 if argv else 2
-    verb = VERBS.get(argv[0])
-    if verb is None:
+    if argv[0] not in VERBS:
         print(f"error: unknown verb '{argv[0]}': use one of {', '.join(sorted(VERBS))}",
               file=sys.stderr)
         return 2
-    return verb(argv[1:])
+    return importlib.import_module(f"wqbench.{VERBS[argv[0]]}").main(argv[1:])
 
 
 sys.exit(main(sys.argv[1:]))

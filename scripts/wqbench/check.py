@@ -10,11 +10,10 @@ both forms of an optional part), every floor ran, and every peer queue given ran
 The second form checks a --wq_workload run: workload/<b>/SUFFIX for every back-end and suffix
 given, and nothing else. Exit 0 all well, 1 a problem (each printed as FAIL ...), 2 bad input.
 """
-import argparse
 import json
-import sys
 
-from wqbench.table import InputError, backend_catalogue, load_table, parse, stable_name
+from wqbench.cli import InputError, Parser, run
+from wqbench.table import backend_catalogue, load_table, parse, stable_name
 
 
 def load_rows(path):
@@ -103,20 +102,15 @@ def check_workloads(seen, backends, suffixes):
     return problems
 
 
-def main(argv):
-    parser = argparse.ArgumentParser(prog="python3 -m wqbench check",
-                                     description=__doc__.split("\n\n")[0])
+def check(argv):
+    parser = Parser(prog="python3 -m wqbench check", description=__doc__)
     parser.add_argument("results")
     parser.add_argument("--peers", default="", help="comma-separated peer queues that must run")
     parser.add_argument("--workload", nargs="+", metavar="SUFFIX",
                         help="check a --wq_workload run with these suffixes instead")
     args = parser.parse_args(argv)
-    try:
-        scenarios = load_table()
-        data = load_rows(args.results)
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    scenarios = load_table()
+    data = load_rows(args.results)
     catalogue = backend_catalogue(data.get("context", {}))
     backends = sorted(name for name, facts in catalogue.items() if facts.get("available"))
     problems, seen = check_rows(data, scenarios, catalogue)
@@ -131,3 +125,7 @@ def main(argv):
     print(f"{count} benchmarks checked against {len(backends)} back-ends "
           f"({', '.join(backends)}), {len(problems)} problems")
     return 1 if problems or count == 0 or not backends else 0
+
+
+def main(argv):
+    return run(check, argv)

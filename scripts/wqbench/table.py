@@ -10,12 +10,10 @@ import json
 import re
 from pathlib import Path
 
+from wqbench.cli import InputError
+
 TABLE = Path(__file__).resolve().parents[2] / "bench" / "scenarios.json"
 _SUFFIX = re.compile(r"/(real_time|manual_time)$")
-
-
-class InputError(Exception):
-    """An input that cannot be used; the message names it."""
 
 
 def stable_name(name):
@@ -81,6 +79,8 @@ class Scenario:
         self.counters_by_param = [(re.compile(grammar_regex(key)), set(names))
                                   for key, names in row.get("counters_by_param", {}).items()]
         self.key = row.get("key")
+        self.key_by_param = [(re.compile(grammar_regex(k)), v)
+                             for k, v in row.get("key_by_param", {}).items()]
         self.floor = row.get("floor")
         self.peer = row.get("peer")
         self.subjects = row.get("subjects")
@@ -102,6 +102,13 @@ class Scenario:
             if match:
                 return subject, params, match
         return None
+
+    def key_for(self, params):
+        """The key metric ({"counter", "better"}) of a result with these params, or None."""
+        for pattern, key in self.key_by_param:
+            if pattern.search(params):
+                return key
+        return self.key
 
     def required_counters(self, params, parks_observable):
         wanted = set(self.counters)

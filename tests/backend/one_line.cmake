@@ -36,7 +36,8 @@ if(NOT step_output MATCHES "back-ends \\([^)]*fifo")
 endif()
 
 set(page ${SCRATCH}/one_line.html)
-run_step("scripts/report" ${REPORT_PYTHON} ${SOURCE}/scripts/lib/report.py -o ${page} ${results})
+run_step("scripts/report" ${CMAKE_COMMAND} -E env PYTHONPATH=${SOURCE}/scripts
+  ${REPORT_PYTHON} -m wqbench report -o ${page} ${results})
 file(READ ${page} html)
 string(REGEX MATCHALL "data-series='[^']*'" plots "${html}")
 set(drawn 0)

@@ -3,7 +3,7 @@
 with every plot present — each <img class='plot'> decoded by the browser at a non-trivial size —
 and that the screenshot shows a page, not a blank one. Run by ctest (tests/CMakeLists.txt).
 
-Usage: browser_check.py REPORT_PY OUT_DIR RESULTS.json [MORE.json ...]
+Usage: browser_check.py SCRIPTS_DIR OUT_DIR RESULTS.json [MORE.json ...]   (SCRIPTS_DIR holds wqbench)
 
 Chromium missing: exit 77 (ctest: skipped), except under CI=true where it is a failure.
 """
@@ -54,15 +54,16 @@ def main(argv):
     if len(argv) < 4:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    report_py, out_dir, results = argv[1], Path(argv[2]), argv[3:]
+    scripts_dir, out_dir, results = argv[1], Path(argv[2]), argv[3:]
     BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
     if not BROWSER:
         print("chromium is not installed (Debian: chromium; scripts/test installs it)")
         return 1 if os.environ.get("CI") == "true" else 77
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "report.html"
-    made = subprocess.run([sys.executable, report_py, "-o", str(page), *results],
-                          capture_output=True, text=True)
+    made = subprocess.run([sys.executable, "-m", "wqbench", "report", "-o", str(page), *results],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=scripts_dir))
     if made.returncode != 0:
         fail(f"report.py exited {made.returncode}: {made.stderr}")
     match = re.search(r"\((\d+) plots", made.stdout)

@@ -1,22 +1,16 @@
-"""Shared by scripts/compare and scripts/regress: reading result files and the policy, taking
-per-repetition samples, the per-row verdict and the table. Debian's /usr/bin/python3 (scipy)."""
+"""Shared by compare and regress: the policy, per-repetition samples, the per-row verdict and the
+table. Debian's /usr/bin/python3 (python3-scipy) with /usr/share/benchmark on the path (the shims
+set it): the U-test is Google Benchmark's compare.py's (libbenchmark-tools), not re-implemented."""
 import json
 import re
 import statistics
-import sys
 import tomllib
 from pathlib import Path
 
-# compare.py's U-test, from Debian's libbenchmark-tools (not re-implemented here).
-sys.path.insert(0, "/usr/share/benchmark")
-try:
-    from gbench.report import calc_utest  # noqa: E402
-except ImportError as error:  # an environment problem, reported plainly
-    sys.exit(f"error: cannot import compare.py's U-test ({error}); install Debian's "
-             "libbenchmark-tools and python3-scipy (scripts/test does) and run with /usr/bin/python3")
-
-from results import InputError, rows_by_name  # noqa: E402,F401  (InputError: for callers)
-from results import load as load_results  # noqa: E402,F401
+from wqbench.cli import REGRESSION, OK, InputError
+from wqbench.fmt import human as human_figure
+from wqbench.fmt import unit_of
+from wqbench.results import rows_by_name
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_POLICY = ROOT / "bench" / "regression-policy.toml"
@@ -29,6 +23,17 @@ BOOKKEEPING = {"family_index", "per_family_instance_index", "repetitions", "repe
 
 def fail_input(message):
     raise InputError(message)
+
+
+def calc_utest(*args):
+    """compare.py's U-test (gbench.report.calc_utest), imported when first needed."""
+    try:
+        from gbench.report import calc_utest as utest  # pylint: disable=import-outside-toplevel
+    except ImportError as error:
+        raise InputError(f"cannot import compare.py's U-test ({error}); install Debian's "
+                         "libbenchmark-tools and python3-scipy (scripts/test does) and run with "
+                         "/usr/bin/python3 and /usr/share/benchmark on PYTHONPATH") from error
+    return utest(*args)
 
 
 def load_policy(path):
@@ -92,23 +97,13 @@ def verdict(base, new, metric, threshold, policy):
     return ("slower" if worse else "faster"), change, p_value, True
 
 
-def unit_of(metric, time_unit="ns"):
-    if metric == "items_per_second":
-        return "items/s"
-    if metric.endswith("_pct"):
-        return "%"
-    if metric == "real_time":
-        return time_unit
-    return "ns"
-
-
 def export(new_samples, rows, args):
     compared = sorted({(row["name"], row["metric"]) for row in rows})
     smaller, bigger, bmf = [], [], {}
     for name, metric in compared:
         values = new_samples[name][metric]
         median = statistics.median(values)
-        entry = {"name": f"{name} {metric}", "unit": unit_of(metric), "value": median,
+        entry = {"name": f"{name} {metric}", "unit": unit_of(metric).replace("/s", "items/s"), "value": median,
                  "range": f"{min(values):.6g}..{max(values):.6g}"}
         (bigger if metric in HIGHER_IS_BETTER else smaller).append(entry)
         bmf.setdefault(name, {})[metric] = {"value": median, "lower_value": min(values),
@@ -120,11 +115,7 @@ def export(new_samples, rows, args):
 
 
 def human(value, metric):
-    if metric == "items_per_second":
-        return f"{value / 1e6:.3f}M/s" if value >= 1e5 else f"{value:.0f}/s"
-    if metric.endswith("_pct"):
-        return f"{value:.2f}%"
-    return f"{value:.4g}"
+    return human_figure(value, unit_of(metric))
 
 
 def print_report(rows, notes, policy_label):
@@ -155,6 +146,6 @@ def finish(failed):
     if failed:
         print(f"REGRESSION: {len(failed)} gated comparison(s) slower — "
               + ", ".join(f"{row['name']} {row['metric']}" for row in failed))
-        return 1
+        return REGRESSION
     print("no gated regression")
-    return 0
+    return OK

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The measuring and deciding half of scripts/choose (see its --help).
 
 Runs wq_bench --wq_workload for the described workload on every available back-end (repetitions
@@ -9,25 +8,18 @@ Debian's /usr/bin/python3 (python3-scipy).
 """
 import argparse
 import math
-import os
 import re
 import statistics
-import subprocess
 import sys
-import time
-from datetime import datetime, timezone
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import InputError, load, rows_by_name  # noqa: E402
-from summary import human  # noqa: E402
+from scipy.stats import mannwhitneyu  # Debian's python3-scipy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from wqbench.table import backend_catalogue  # noqa: E402
+from wqbench.choose_run import ROOT, cpus, measure, rate_text, worker_counts
+from wqbench.cli import OK, Parser, UsageError, run
+from wqbench.fmt import human
+from wqbench.results import load, rows_by_name
+from wqbench.table import backend_catalogue
 
-from scipy.stats import mannwhitneyu  # noqa: E402  (Debian's python3-scipy)
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 ALPHA = 0.05
 SMALLEST_LEAD = 0.03  # a lead under 3% is not worth naming a winner for, however consistent
 # objective -> (metric, higher is better, unit for human(), title)
@@ -46,10 +38,6 @@ EXAMPLES = """examples:
 """
 
 
-class UsageError(Exception):
-    pass
-
-
 def parse_rate(text):
     if text == "saturate":
         return 0.0
@@ -66,8 +54,7 @@ def parse_rate(text):
 def positive(name, low, high):
     def check(text):
         if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"{name} '{text}': use a whole number from {low} "
-                                             f"to {high}")
+            raise UsageError(f"{name} '{text}': use a whole number from {low} to {high}")
         return int(text)
     return check
 
@@ -78,10 +65,6 @@ def workers_arg(text):
     return positive("--workers", 1, 256)(text)
 
 
-def rate_text(rate):
-    return "saturate" if rate <= 0 else str(int(round(rate)))
-
-
 def human_rate(rate):
     return "saturated (as fast as producers can put)" if rate <= 0 else human(rate, "/s")
 
@@ -89,20 +72,6 @@ def human_rate(rate):
 def suffix(producers, workers, work_ns, rate, batch):
     return (f"producers:{producers}/workers:{workers}/work_ns:{work_ns}/rate:{rate_text(rate)}"
             f"/batch:{batch}")
-
-
-def cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def worker_counts(args):
-    if args.workers != "auto":
-        return [args.workers]
-    c = cpus()
-    return sorted({1, c, 2 * c})
 
 
 # ---- Reading samples ----------------------------------------------------------------------------
@@ -131,7 +100,7 @@ def collect(rows, args, metric):
     found = {}
     for w, patterns in candidates(args, metric).items():
         for pattern in patterns:
-            regex = re.compile("^" + re.escape(pattern).replace(re.escape("{b}"), "([a-z]+)") + "$")
+            regex = re.compile("^" + re.escape(pattern).replace(re.escape("{b}"), "([a-z0-9_]+)") + "$")
             hits = {m.group(1): runs for name, runs in rows.items() if (m := regex.match(name))}
             hits = {b: [r for r in runs if metric in r] for b, runs in hits.items()}
             hits = {b: runs for b, runs in hits.items() if runs}
@@ -145,75 +114,6 @@ def collect(rows, args, metric):
 def median_of(runs, key):
     values = [float(r[key]) for r in runs if key in r]
     return statistics.median(values) if values else None
-
-
-# ---- Measuring ------------------------------------------------------------------------------
-
-def plan(args, backends, workloads):
-    """(repetitions, sends per repetition or None, estimated seconds)."""
-    if args.rate <= 0:
-        per_run = args.min_time * 1.6 + 0.35  # Google Benchmark's ramp-up, 100 ms idle, start-up
-        sends = None
-    else:
-        # wq_bench's own default (Workload::sends_per_repetition), passed explicitly as sends:
-        sends = max(2000, min(200_000, round(args.rate / 4)))
-        per_run = sends / args.rate + 0.13
-    runs_per_rep = len(backends) * workloads
-    # As many repetitions as the budget holds (more make a lead easier to confirm), 3 to 15.
-    reps = args.repetitions or max(3, min(15, int(args.budget / (runs_per_rep * per_run))))
-    if sends and not args.repetitions and reps * runs_per_rep * per_run > args.budget:
-        # Sparse rates: fewer items per repetition (never under 500: p99 is then its 5th worst).
-        fitted = int((args.budget / (reps * runs_per_rep) - 0.13) * args.rate)
-        sends = max(500, min(sends, fitted))
-        per_run = sends / args.rate + 0.13
-    return reps, sends, reps * runs_per_rep * per_run
-
-
-def list_backends(binary, spec):
-    result = subprocess.run([binary, f"--wq_workload={spec}", "--benchmark_list_tests=true"],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise UsageError(f"wq_bench refused the workload: {result.stderr.strip()}")
-    return sorted({line.split("/")[1] for line in result.stdout.split() if line.startswith("workload/")})
-
-
-def measure(args):
-    binary = args.bench
-    specs = []
-    for w in worker_counts(args):
-        specs.append(f"producers:{args.producers},workers:{w},work_ns:{args.work_ns},"
-                     f"rate:{rate_text(args.rate)},batch:{args.batch}")
-    backends = list_backends(binary, specs[0])
-    reps, sends, estimate = plan(args, backends, len(specs))
-    if sends:
-        specs = [f"{s},sends:{sends}" for s in specs]
-    host = os.uname().nodename.split(".")[0] or "unknown-host"
-    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True).stdout.strip() or "nogit"
-    out_dir = ROOT / "results" / host
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"choose-{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H%M%SZ')}-{sha}.json"
-    what = f"{len(backends)} back-ends ({', '.join(backends)})"
-    if len(specs) > 1:
-        what += f" × {len(specs)} worker counts ({', '.join(map(str, worker_counts(args)))})"
-    per = f", {sends} items each" if sends else ""
-    print(f"==> measuring {what} × {reps} repetitions{per}, interleaved: about "
-          f"{estimate:.0f} s", file=sys.stderr, flush=True)
-    if estimate > args.budget * 1.2:
-        print(f"note: that is over the {args.budget:.0f} s budget (--budget): this workload needs "
-              "at least 3 repetitions of each back-end to say anything", file=sys.stderr)
-    command = [binary, *(f"--wq_workload={s}" for s in specs),
-               f"--benchmark_repetitions={reps}", "--benchmark_enable_random_interleaving=true",
-               f"--benchmark_min_time={args.min_time}", f"--benchmark_out={out}.partial",
-               "--benchmark_out_format=json", f"--benchmark_context=wq.git_revision={sha}"]
-    if args.no_pin:
-        command.append("--wq_no_pin")
-    started = time.monotonic()
-    result = subprocess.run(command, stdout=subprocess.DEVNULL)
-    if result.returncode != 0:
-        raise UsageError(f"wq_bench failed (exit {result.returncode})")
-    Path(f"{out}.partial").rename(out)
-    return out, time.monotonic() - started
 
 
 # ---- Deciding ---------------------------------------------------------------------------------
@@ -371,9 +271,9 @@ def report(entries, args, objective, source, seconds):
     return 0
 
 
-def main(argv):
-    parser = argparse.ArgumentParser(
-        prog="scripts/choose", formatter_class=argparse.RawDescriptionHelpFormatter,
+def make_parser():
+    parser = Parser(
+        prog="scripts/choose",
         description="Which back-end should this workload use on this machine? Measures every "
                     "available back-end on exactly the workload described (or reads a result "
                     "file) and ranks them, saying when the lead is within noise.",
@@ -405,51 +305,57 @@ def main(argv):
     parser.add_argument("--no-pin", action="store_true", help="leave threads to the scheduler")
     parser.add_argument("--bench", help=argparse.SUPPRESS)
     parser.add_argument("--validate-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    try:
-        args.rate = parse_rate(args.rate)
-        if args.objective == "throughput" and args.rate > 0:
-            raise UsageError(f"--objective throughput ranks the saturated rate; with --rate "
-                             f"{rate_text(args.rate)} every back-end that keeps up delivers "
-                             "exactly that: use --rate saturate, or rank on p50, p99 or cpu")
-        if args.objective in ("p50", "p99") and args.rate <= 0:
-            raise UsageError(f"--objective {args.objective} needs an arrival rate (--rate N): "
-                             "saturated, the queue grows for as long as the test runs and so does "
-                             "the latency")
-        if args.budget <= 0:
-            raise UsageError(f"--budget {args.budget:g}: use a number of seconds above 0")
-        if args.min_time <= 0:
-            raise UsageError(f"--min-time {args.min_time:g}: use seconds above 0")
-        if args.validate_only:
-            return 0
-        metric = OBJECTIVES[args.objective][0]
-        if args.source:
-            data = load(args.source)
-            source, seconds = f"from {args.source}", None
-        else:
-            if not args.bench:
-                raise UsageError("no wq_bench given (run scripts/choose, which builds it)")
-            out, seconds = measure(args)
-            data = load(out)
-            source = f"results in {out.relative_to(ROOT)}"
-        args.catalogue = backend_catalogue(data.get("context", {}))
-        rows, failed = rows_by_name(data)
-        for name, message in failed.items():
-            print(f"warning: {name}: {message}", file=sys.stderr)
-        found = collect(rows, args, metric)
-        if not found:
-            covered = sorted({re.sub(r"^(\w+)/[a-z]+/", r"\1/<b>/", n) for n in rows})
-            listing = "\n  ".join(covered[:40]) or "(nothing)"
-            raise UsageError(
-                f"{args.source or 'the run'} does not cover this workload for '{args.objective}' "
-                f"(looked for {', '.join(p.replace('{b}', '<b>') for ps in candidates(args, metric).values() for p in ps)}). "
-                f"It has:\n  {listing}\nrun scripts/choose without --from to measure it")
-        entries = decide(found, args, args.objective)
-        return report(entries, args, args.objective, source, seconds)
-    except (UsageError, InputError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return parser
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def validate(args):
+    """Refuses what cannot be measured (contradictions, bad numbers), naming the value."""
+    args.rate = parse_rate(args.rate)
+    if args.objective == "throughput" and args.rate > 0:
+        raise UsageError(f"--objective throughput ranks the saturated rate; with --rate "
+                         f"{rate_text(args.rate)} every back-end that keeps up delivers "
+                         "exactly that: use --rate saturate, or rank on p50, p99 or cpu")
+    if args.objective in ("p50", "p99") and args.rate <= 0:
+        raise UsageError(f"--objective {args.objective} needs an arrival rate (--rate N): "
+                         "saturated, the queue grows for as long as the test runs and so does "
+                         "the latency")
+    if args.budget <= 0:
+        raise UsageError(f"--budget {args.budget:g}: use a number of seconds above 0")
+    if args.min_time <= 0:
+        raise UsageError(f"--min-time {args.min_time:g}: use seconds above 0")
+
+
+def choose(argv):
+    args = make_parser().parse_args(argv)
+    validate(args)
+    if args.validate_only:
+        return OK
+    metric = OBJECTIVES[args.objective][0]
+    if args.source:
+        data = load(args.source)
+        source, seconds = f"from {args.source}", None
+    else:
+        if not args.bench:
+            raise UsageError("no wq_bench given (run scripts/choose, which builds it)")
+        out, seconds = measure(args)
+        data = load(out)
+        source = f"results in {out.relative_to(ROOT)}"
+    args.catalogue = backend_catalogue(data.get("context", {}))
+    rows, failed = rows_by_name(data)
+    for name, message in failed.items():
+        print(f"warning: {name}: {message}", file=sys.stderr)
+    found = collect(rows, args, metric)
+    if not found:
+        covered = sorted({re.sub(r"^(\w+)/[a-z0-9_]+/", r"\1/<b>/", n) for n in rows})
+        listing = "\n  ".join(covered[:40]) or "(nothing)"
+        looked = ", ".join(p.replace("{b}", "<b>") for ps in candidates(args, metric).values()
+                           for p in ps)
+        raise UsageError(f"{args.source or 'the run'} does not cover this workload for "
+                         f"'{args.objective}' (looked for {looked}). It has:\n  {listing}\n"
+                         "run scripts/choose without --from to measure it")
+    entries = decide(found, args, args.objective)
+    return report(entries, args, args.objective, source, seconds)
+
+
+def main(argv):
+    return run(choose, argv)

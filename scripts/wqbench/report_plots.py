@@ -1,42 +1,19 @@
-#!/usr/bin/python3
-"""Writes a single-file HTML report (plots embedded as PNG; opens offline) from wqbench result
-files: latency percentiles per back-end, latency against offered rate, throughput against
-producers × workers, CPU per item, ratio to the hardware floor, the engines against bare peer
-queues, the machine's context and scripts/bench's ranked summary. Given two or more files (oldest
-first), every plot shows each run: the last solid, the earlier ones hatched — a before/after.
-
-Usage: report.py [-o OUT.html] RESULTS.json [MORE.json ...]
-
-Debian's matplotlib (/usr/bin/python3, python3-matplotlib).
-"""
-import argparse
+"""The report's plots (matplotlib): each takes the runs and the back-ends, in registry order, and
+returns an Image, or None when the runs have nothing for it. PLOTS lists them in page order.
+Debian's matplotlib (/usr/bin/python3)."""
 import base64
-import html
-import io
 import re
-import statistics
-import subprocess
-import sys
-from pathlib import Path
+import io
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import InputError, load, rows_by_name  # noqa: E402
-from summary import human, short  # noqa: E402
+from wqbench.fmt import human, short  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from wqbench.table import backend_catalogue, load_table  # noqa: E402
-
-# The scenarios whose subject is a back-end (bench/scenarios.json).
-ENGINE_SCENARIOS = {s.name for s in load_table() if s.subject == "backend"}
-
-HERE = Path(__file__).resolve().parent
 # Back-ends take these colours in the order of the run's back-end list (its registry order), so
-# one back-end keeps its colour on every plot of a report. Filled by build().
+# one back-end keeps its colour on every plot of a report. Filled by assign_colours().
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7"]
 COLOURS = {}
 PEER_COLOUR = "#9c9c9c"
@@ -44,36 +21,11 @@ HATCHES = ["//", "..", "xx", "\\\\"]
 PERCENTILES = [("p50_ns", "p50"), ("p90_ns", "p90"), ("p99_ns", "p99"), ("p999_ns", "p99.9")]
 
 
-class Run:
-    """One result file: per benchmark, its repetitions' rows."""
 
-    def __init__(self, path):
-        data = load(path)
-        self.path = str(path)
-        self.context = data.get("context", {})
-        self.rows, failed = rows_by_name(data)
-        self.errors = [f"{name}: {message}" for name, message in failed.items()]
-        revision = self.context.get("wq.git_revision", "?")
-        self.label = f"{revision} ({self.context.get('date', '?')[:16]})"
 
-    def value(self, name, key):
-        """(median, low, high) over the repetitions, or None."""
-        values = [float(r[key]) for r in self.rows.get(name, []) if key in r]
-        if not values:
-            return None
-        return statistics.median(values), min(values), max(values)
-
-    def names(self, pattern):
-        regex = re.compile(pattern)
-        return [(m, name) for name in self.rows if (m := regex.match(name))]
-
-    def backends(self):
-        listed = [b for b in self.context.get("wq.backends", "").split(",") if b]
-        catalogue = backend_catalogue(self.context)
-        listed = listed or list(catalogue)
-        seen = {name.split("/")[1] for name in self.rows
-                if name.split("/")[0] in ENGINE_SCENARIOS}
-        return [b for b in listed if b in seen] + sorted(seen - set(listed))
+def assign_colours(backends):
+    COLOURS.clear()
+    COLOURS.update({b: PALETTE[k % len(PALETTE)] for k, b in enumerate(backends)})
 
 
 class Image:
@@ -136,16 +88,17 @@ def grouped_bars(axis, groups, series, runs, log=False):
 
 
 def legend(figure, axis):
-    """One legend for the figure, below the plots (never over the data)."""
+    """One legend for the figure, right of the plots: never over the data, and clear of the
+    x-axis labels (rotated category labels ran into a legend placed below)."""
     handles, labels = axis.get_legend_handles_labels()
     if handles:
-        figure.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                      ncol=min(4, len(handles)), fontsize=8, frameon=False)
+        figure.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                      fontsize=8, frameon=False)
 
 
 def plot_latency_percentiles(runs, backends):
     rates = sorted({int(m.group(2)) for run in runs
-                    for m, _ in run.names(r"^latency/([a-z]+)/rate:(\d+)/workers:1$")})
+                    for m, _ in run.names(r"^latency/([a-z0-9_]+)/rate:(\d+)/workers:1$")})
     if not rates:
         return None
     figure, axes = plt.subplots(1, len(rates), figsize=(5 * len(rates), 3.6), squeeze=False)
@@ -209,7 +162,7 @@ def shape_key(params):
 
 def plot_throughput(runs, backends):
     shapes = sorted({m.group(1) for run in runs
-                     for m, _ in run.names(r"^throughput/[a-z]+/(producers:.*)$")}, key=shape_key)
+                     for m, _ in run.names(r"^throughput/[a-z0-9_]+/(producers:.*)$")}, key=shape_key)
     if not shapes:
         return None
     figure, axis = plt.subplots(figsize=(max(8, 1.1 * len(shapes) + 3), 4.2))
@@ -226,7 +179,7 @@ def plot_throughput(runs, backends):
 
 
 def plot_cpu(runs, backends):
-    rates = sorted({int(m.group(1)) for run in runs for m, _ in run.names(r"^cpu/[a-z]+/rate:(\d+)$")})
+    rates = sorted({int(m.group(1)) for run in runs for m, _ in run.names(r"^cpu/[a-z0-9_]+/rate:(\d+)$")})
     if not rates:
         return None
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
@@ -255,12 +208,12 @@ def plot_cpu(runs, backends):
 def plot_floor_ratios(runs, backends):
     scenarios = [("pingpong/{b}", "pingpong rtt ÷ cache-line rtt")]
     rates = sorted({int(m.group(1)) for run in runs
-                    for m, _ in run.names(r"^latency/[a-z]+/rate:(\d+)/workers:1$")})
+                    for m, _ in run.names(r"^latency/[a-z0-9_]+/rate:(\d+)/workers:1$")})
     scenarios += [(f"latency/{{b}}/rate:{r}/workers:1", f"latency p50 @ {human(r, '/s')} ÷ "
                    "one-way hop") for r in rates]
     scenarios += [("wakeup/{b}", "wake-up p50 ÷ futex wake")]
     bursts = sorted({int(m.group(1)) for run in runs
-                     for m, _ in run.names(r"^burst/[a-z]+/items:(\d+)/work_ns:1000$")})
+                     for m, _ in run.names(r"^burst/[a-z0-9_]+/items:(\d+)/work_ns:1000$")})
     scenarios += [(f"burst/{{b}}/items:{n}/work_ns:1000", f"burst {n} ÷ ideal") for n in bursts]
     scenarios = [(p, t) for p, t in scenarios
                  if any(run.value(p.format(b=b), "ratio_to_floor") for run in runs for b in backends)]
@@ -314,7 +267,7 @@ def plot_peers(runs, backends):
 def plot_workloads(runs, backends):
     """scripts/choose's runs: every workload measured, each objective's figure per back-end."""
     workloads = sorted({m.group(1) for run in runs
-                        for m, _ in run.names(r"^workload/[a-z]+/(producers:.*)$")}, key=shape_key)
+                        for m, _ in run.names(r"^workload/[a-z0-9_]+/(producers:.*)$")}, key=shape_key)
     if not workloads:
         return None
     keys = [k for k in ("items_per_second", "p50_ns", "p99_ns", "cpu_ns_per_item")
@@ -350,123 +303,3 @@ PLOTS = [
      "workload/&lt;b&gt;/... — the user-described workloads in these files."),
 ]
 
-CONTEXT_KEYS = [("host_name", "host"), ("num_cpus", "CPUs"), ("mhz_per_cpu", "MHz per CPU"),
-                ("date", "date"), ("wq.git_revision", "revision"), ("wq.suite", "suite"),
-                ("wq.backends", "back-ends"), ("wq.pinning", "pinning"), ("wq.cpus", "CPUs used"),
-                ("wq.compiler", "compiler"), ("wq.build_type", "build type"),
-                ("wq.kernel", "kernel"), ("wq.onetbb", "oneTBB"), ("wq.liburing", "liburing"),
-                ("wq.boost", "Boost"), ("wq.packages", "Debian packages"),
-                ("wq.floor_cacheline_rtt_ns", "cache-line rtt at start-up (ns)"),
-                ("wq.floor_wake_oneway_ns", "futex wake one-way at start-up (ns)"),
-                ("wq.busy_work_1ms_took_ns", "busy_work(1 ms) took (ns)"),
-                ("library_build_type", "Google Benchmark build")]
-
-CHECK_SCRIPT = """
-window.addEventListener('load', function () {
-  var images = Array.prototype.slice.call(document.querySelectorAll('img.plot'));
-  var decoded = images.filter(function (img) {
-    return img.complete && img.naturalWidth > 0 && img.naturalHeight > 0;
-  });
-  var smallest = decoded.reduce(function (least, img) {
-    return Math.min(least, img.naturalWidth * img.naturalHeight);
-  }, Infinity);
-  document.body.setAttribute('data-plots-total', String(images.length));
-  document.body.setAttribute('data-plots-decoded', String(decoded.length));
-  document.body.setAttribute('data-smallest-plot-pixels',
-                             String(decoded.length ? smallest : 0));
-});
-"""
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1250px; color: #222; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; font-size: 0.85em; }
-td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
-img.plot { max-width: 100%; display: block; margin: 0.5em 0; }
-p.note { color: #555; font-size: 0.9em; }
-"""
-
-
-def summary_text(run):
-    result = subprocess.run([sys.executable, str(HERE / "summary.py"), run.path],
-                            capture_output=True, text=True)
-    return result.stdout if result.returncode == 0 else result.stderr
-
-
-def build(runs):
-    backends = []
-    for run in runs:
-        backends += [b for b in run.backends() if b not in backends]
-    COLOURS.clear()
-    COLOURS.update({b: PALETTE[k % len(PALETTE)] for k, b in enumerate(backends)})
-    parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-             f"<title>wqbench report</title><style>{STYLE}</style>"
-             f"<script>{CHECK_SCRIPT}</script></head><body>"]
-    title = "wqbench report" if len(runs) == 1 else "wqbench report — before / after"
-    parts.append(f"<h1>{title}</h1>")
-    if len(runs) > 1:
-        parts.append("<p class='note'>Runs compared (oldest first; in the plots the last is solid, "
-                     "earlier ones hatched or dashed):</p><ol>")
-        parts += [f"<li>{html.escape(run.label)} — {html.escape(run.path)}</li>" for run in runs]
-        parts.append("</ol>")
-    else:
-        parts.append(f"<p class='note'>{html.escape(runs[0].label)} — "
-                     f"{html.escape(runs[0].path)}</p>")
-    parts.append("<p class='note'>Bars and points are medians of the repetitions; whiskers span "
-                 "their minimum and maximum.</p>")
-    drawn = 0
-    for anchor, heading, plot, caption in PLOTS:
-        image = plot(runs, backends)
-        if image is None:
-            continue
-        drawn += 1
-        parts.append(f"<h2 id='{anchor}'>{heading}</h2><p class='note'>{caption}</p>"
-                     f"<img class='plot' alt='{heading}' "
-                     f"data-series='{html.escape('|'.join(image.series), quote=True)}' "
-                     f"src='data:image/png;base64,{image.data}'>")
-    if drawn == 0:
-        raise InputError("nothing to plot: none of the files has latency/, throughput/, cpu/, "
-                         "pingpong/, peer/ or workload/ results")
-    parts.append("<h2 id='context'>Machine and build</h2><table><tr><th></th>")
-    parts += [f"<th>{html.escape(run.label)}</th>" for run in runs]
-    parts.append("</tr>")
-    for key, label in CONTEXT_KEYS:
-        if any(key in run.context for run in runs):
-            parts.append(f"<tr><td>{label}</td>")
-            parts += [f"<td>{html.escape(str(run.context.get(key, '')))}</td>" for run in runs]
-            parts.append("</tr>")
-    parts.append("</table>")
-    for number, run in enumerate(runs, 1):
-        parts.append(f"<h2 id='summary-{number}'>Ranked summary — {html.escape(run.label)}</h2>"
-                     f"<pre>{html.escape(summary_text(run))}</pre>")
-        if run.errors:
-            parts.append("<p class='note'>Failed benchmarks: " +
-                         html.escape("; ".join(run.errors)) + "</p>")
-    parts.append("</body></html>\n")
-    return "".join(parts), drawn
-
-
-def main(argv):
-    parser = argparse.ArgumentParser(prog="scripts/report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", nargs="+", help="result JSON files, oldest first")
-    parser.add_argument("-o", "--out", default="results/report.html", help="the HTML to write")
-    args = parser.parse_args(argv)
-    try:
-        runs = [Run(path) for path in args.results]
-        page, drawn = build(runs)
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(out)
-    print(f"report: {out} ({drawn} plots, {len(page) // 1024} KiB)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

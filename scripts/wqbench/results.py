@@ -1,16 +1,9 @@
-"""Reading wq_bench's result files (Google Benchmark JSON), for every script that does:
-scripts/compare and regress (through gate.py), choose and report. Standard library only."""
+"""Reading wq_bench's result files (Google Benchmark JSON): the one loader of every command.
+Standard library only."""
 import json
-import re
 
-
-class InputError(Exception):
-    """A result file (or another input) that cannot be used; the message names it."""
-
-
-def stable_name(name):
-    """The benchmark's name without Google Benchmark's /real_time suffix (README "Benchmark names")."""
-    return re.sub(r"/(real_time|manual_time)$", "", name)
+from wqbench.cli import InputError
+from wqbench.table import stable_name
 
 
 def load(path):

@@ -1,0 +1,100 @@
+"""scripts/choose's measuring half: how many repetitions fit the budget, and the targeted run of
+wq_bench --wq_workload (repetitions interleaved at random) for every available back-end."""
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from wqbench.cli import UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rate_text(rate):
+    return "saturate" if rate <= 0 else str(int(round(rate)))
+
+
+def cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def worker_counts(args):
+    """The worker counts to measure: the one asked for, or 1, the CPUs and twice the CPUs."""
+    if args.workers != "auto":
+        return [args.workers]
+    c = cpus()
+    return sorted({1, c, 2 * c})
+
+
+def plan(args, backends, workloads):
+    """(repetitions, sends per repetition or None, estimated seconds)."""
+    if args.rate <= 0:
+        per_run = args.min_time * 1.6 + 0.35  # Google Benchmark's ramp-up, 100 ms idle, start-up
+        sends = None
+    else:
+        # wq_bench's own default (Workload::sends_per_repetition), passed explicitly as sends:
+        sends = max(2000, min(200_000, round(args.rate / 4)))
+        per_run = sends / args.rate + 0.13
+    runs_per_rep = len(backends) * workloads
+    # As many repetitions as the budget holds (more make a lead easier to confirm), 3 to 15.
+    reps = args.repetitions or max(3, min(15, int(args.budget / (runs_per_rep * per_run))))
+    if sends and not args.repetitions and reps * runs_per_rep * per_run > args.budget:
+        # Sparse rates: fewer items per repetition (never under 500: p99 is then its 5th worst).
+        fitted = int((args.budget / (reps * runs_per_rep) - 0.13) * args.rate)
+        sends = max(500, min(sends, fitted))
+        per_run = sends / args.rate + 0.13
+    return reps, sends, reps * runs_per_rep * per_run
+
+
+def list_backends(binary, spec):
+    result = subprocess.run([binary, f"--wq_workload={spec}", "--benchmark_list_tests=true"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UsageError(f"wq_bench refused the workload: {result.stderr.strip()}")
+    return sorted({line.split("/")[1] for line in result.stdout.split() if line.startswith("workload/")})
+
+
+def measure(args):
+    binary = args.bench
+    specs = []
+    for w in worker_counts(args):
+        specs.append(f"producers:{args.producers},workers:{w},work_ns:{args.work_ns},"
+                     f"rate:{rate_text(args.rate)},batch:{args.batch}")
+    backends = list_backends(binary, specs[0])
+    reps, sends, estimate = plan(args, backends, len(specs))
+    if sends:
+        specs = [f"{s},sends:{sends}" for s in specs]
+    host = os.uname().nodename.split(".")[0] or "unknown-host"
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True).stdout.strip() or "nogit"
+    out_dir = ROOT / "results" / host
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"choose-{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H%M%SZ')}-{sha}.json"
+    what = f"{len(backends)} back-ends ({', '.join(backends)})"
+    if len(specs) > 1:
+        what += f" × {len(specs)} worker counts ({', '.join(map(str, worker_counts(args)))})"
+    per = f", {sends} items each" if sends else ""
+    print(f"==> measuring {what} × {reps} repetitions{per}, interleaved: about "
+          f"{estimate:.0f} s", file=sys.stderr, flush=True)
+    if estimate > args.budget * 1.2:
+        print(f"note: that is over the {args.budget:.0f} s budget (--budget): this workload needs "
+              "at least 3 repetitions of each back-end to say anything", file=sys.stderr)
+    command = [binary, *(f"--wq_workload={s}" for s in specs),
+               f"--benchmark_repetitions={reps}", "--benchmark_enable_random_interleaving=true",
+               f"--benchmark_min_time={args.min_time}", f"--benchmark_out={out}.partial",
+               "--benchmark_out_format=json", f"--benchmark_context=wq.git_revision={sha}"]
+    if args.no_pin:
+        command.append("--wq_no_pin")
+    started = time.monotonic()
+    result = subprocess.run(command, stdout=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise UsageError(f"wq_bench failed (exit {result.returncode})")
+    Path(f"{out}.partial").rename(out)
+    return out, time.monotonic() - started
+
+

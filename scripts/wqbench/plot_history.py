@@ -1,0 +1,83 @@
+"""Draws results/history.jsonl: one panel per benchmark, its key figure per recorded run (x: the
+runs in order, labelled with revision and date). Debian's matplotlib (/usr/bin/python3).
+
+Usage: python3 -m wqbench plot-history HISTORY.jsonl OUT.png [REGEX]
+"""
+import json
+import math
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: write the file
+import matplotlib.pyplot as plt  # noqa: E402
+
+from wqbench.cli import OK, InputError, Parser, UsageError, run  # noqa: E402
+
+DEFAULT = r"^(pingpong/[a-z0-9_]+|throughput/[a-z0-9_]+/producers:1/workers:1/work_ns:0/batch:1" \
+          r"|latency/[a-z0-9_]+/rate:100000/workers:1|floor/cacheline_rtt)$"
+
+
+def read_history(path):
+    runs = []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    try:
+                        runs.append(json.loads(line))
+                    except ValueError as error:
+                        raise InputError(f"{path}:{number}: not JSON ({error})") from error
+    except OSError as error:
+        raise InputError(f"cannot read history '{path}': {error.strerror}") from error
+    return runs
+
+
+def draw(runs, series, out):
+    labels = [f"{run.get('revision', '?')}\n{run.get('date', '?')[:10]}" for run in runs]
+    panels = sorted(series)
+    columns = min(3, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 3.2 * rows), squeeze=False)
+    for axis, (name, metric) in zip(axes.flat, panels):
+        points = series[(name, metric)]
+        axis.plot([i for i, _ in points], [v for _, v in points], marker="o")
+        axis.set_title(name, fontsize=8)
+        axis.set_ylabel(metric, fontsize=8)
+        axis.set_xticks(range(len(runs)), labels, fontsize=6)
+        axis.grid(alpha=0.3)
+        axis.set_ylim(bottom=0)
+    for axis in list(axes.flat)[len(panels):]:
+        axis.set_visible(False)
+    figure.suptitle(f"wqbench history — {len(runs)} runs", fontsize=10)
+    figure.tight_layout(rect=(0, 0, 1, 0.97))  # room for the title
+    figure.savefig(out, dpi=110)
+    return len(panels)
+
+
+def plot_history(argv):
+    parser = Parser(prog="scripts/plot-history", description=__doc__)
+    parser.add_argument("history")
+    parser.add_argument("out")
+    parser.add_argument("regex", nargs="?", default=DEFAULT)
+    args = parser.parse_args(argv)
+    try:
+        pattern = re.compile(args.regex)
+    except re.error as error:
+        raise UsageError(f"REGEX '{args.regex}': {error}") from error
+    runs = read_history(args.history)
+    series = {}
+    for index, entry in enumerate(runs):
+        for name, metrics in entry.get("figures", {}).items():
+            if pattern.search(name):
+                for metric, value in metrics.items():
+                    series.setdefault((name, metric), []).append((index, value))
+    if not series:
+        raise UsageError(f"no benchmark in '{args.history}' matches '{args.regex}'")
+    panels = draw(runs, series, args.out)
+    print(f"wrote {args.out}: {panels} benchmarks over {len(runs)} runs")
+    return OK
+
+
+def main(argv):
+    return run(plot_history, argv)

@@ -1,0 +1,162 @@
+"""The measuring half of scripts/regress: runs two wq_bench binaries interleaved (A B B A, B A A B,
+...) and decides each gated metric on the paired per-round ratios.
+
+Usage: python3 -m wqbench regress BASE_BENCH NEW_BENCH OUT_DIR [--rounds N] [--filter REGEX]
+                                  [--min-time S] [--policy FILE]
+
+Each round runs each binary once, as a process of its own, on the same benchmarks. Per benchmark
+and metric the round ratios new/base (inverted for rates, so > 1 is slower) are tested with the
+one-sided Wilcoxon signed-rank test on their logarithms (one test per direction); the effect is
+the geometric-median ratio. A row is slower (faster) only if the effect reaches the policy's
+threshold and its "slower" ("faster") p passes alpha after Holm's correction over every gated row
+of the run.
+"""
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from scipy.stats import wilcoxon  # Debian's python3-scipy
+
+from wqbench.cli import InputError, Parser, UsageError, run
+from wqbench.gate import (DEFAULT_POLICY, HIGHER_IS_BETTER, finish, load_policy, print_report,
+                          rule_for, samples_of)
+from wqbench.results import load
+
+
+def run_once(binary, filter_regex, min_time, out):
+    command = [binary, f"--benchmark_filter={filter_regex}", f"--benchmark_min_time={min_time}",
+               f"--benchmark_out={out}", "--benchmark_out_format=json"]
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise InputError(f"{binary} failed (exit {result.returncode}): {result.stderr.strip()[-400:]}")
+    return samples_of(load(out))
+
+
+def holm(rows, alpha, p_key, mark):
+    """Sets row[mark] by Holm's step-down correction of row[p_key] over the given rows."""
+    for row in rows:
+        row[mark] = False
+    ordered = sorted((row for row in rows if row[p_key] is not None), key=lambda row: row[p_key])
+    m = len(ordered)
+    still = True
+    for k, row in enumerate(ordered):
+        still = still and row[p_key] < alpha / (m - k)
+        row[mark] = still
+
+
+def run_rounds(args, rounds, filter_regex, min_time, out_dir):
+    """{"base": [samples per round], "new": [...]}: A B, B A, A B, ..."""
+    per_round = {"base": [], "new": []}
+    started = time.monotonic()
+    for r in range(rounds):
+        for side in (("base", "new") if r % 2 == 0 else ("new", "base")):
+            binary = args.base if side == "base" else args.new
+            samples, errors = run_once(binary, filter_regex, min_time,
+                                       out_dir / f"round{r:02d}-{side}.json")
+            if errors:
+                raise InputError(f"{side} round {r}: benchmarks failed: {', '.join(errors)}")
+            per_round[side].append(samples)
+        print(f"[round {r + 1}/{rounds}  {time.monotonic() - started:4.0f} s]", file=sys.stderr,
+              flush=True)
+    return per_round
+
+
+def paired_row(name, metric, rule, pairs):
+    """One gated metric's row from its (base, new) pairs of rounds."""
+    # log(new/base), turned so that > 0 is slower
+    sign = -1.0 if metric in HIGHER_IS_BETTER else 1.0
+    logs = [sign * math.log(n / b) for b, n in pairs if b > 0 and n > 0]
+    effect = math.exp(statistics.median(logs)) - 1.0  # > 0: slower
+    # One-sided tests, one per direction: the gate asks only "slower?", so its error rate is that
+    # of the "slower" family alone; "faster" is a second family, reported only.
+    p_slower = p_faster = None
+    if any(x != 0 for x in logs):
+        with warnings.catch_warnings():  # ties (bucketed percentiles): normal approximation
+            warnings.simplefilter("ignore")
+            p_slower = float(wilcoxon(logs, zero_method="zsplit", alternative="greater").pvalue)
+            p_faster = float(wilcoxon(logs, zero_method="zsplit", alternative="less").pvalue)
+    return {"name": name, "metric": metric, "action": rule["action"],
+            "threshold": rule["threshold"], "effect": effect,
+            "p": p_slower if effect > 0 else p_faster, "p_slower": p_slower,
+            "p_faster": p_faster, "base": statistics.median(b for b, _ in pairs),
+            "new": statistics.median(n for _, n in pairs), "n": len(pairs)}
+
+
+def paired_rows(per_round, policy, rounds):
+    rows, notes = [], []
+    base, new = per_round["base"], per_round["new"]
+    for name in sorted(set(new[0]) - set(base[0])):
+        notes.append(f"{name}: new in this revision (not compared)")
+    for name in sorted(set(base[0]) & set(new[0])):
+        rule = rule_for(policy, name)
+        if rule is None or rule["action"] == "ignore":
+            continue
+        for metric in rule["metrics"]:
+            pairs = [(b[name][metric][0], n[name][metric][0]) for b, n in zip(base, new)
+                     if metric in b.get(name, {}) and metric in n.get(name, {})]
+            if len(pairs) == rounds:
+                rows.append(paired_row(name, metric, rule, pairs))
+    return rows, notes
+
+
+def decide(rows, alpha):
+    """Holm over each family — (gated | warn-only) × (slower | faster) — then each verdict."""
+    for family in (lambda row: row["action"] == "gate", lambda row: row["action"] != "gate"):
+        members = [row for row in rows if family(row)]
+        holm(members, alpha, "p_slower", "significant_slower")
+        holm(members, alpha, "p_faster", "significant_faster")
+    for row in rows:
+        if abs(row["effect"]) < row["threshold"]:
+            row["verdict"] = "no change"
+        elif row["significant_slower" if row["effect"] > 0 else "significant_faster"]:
+            row["verdict"] = "slower" if row["effect"] > 0 else "faster"
+        else:
+            row["verdict"] = "too noisy"
+        # the table's change column is the relative change of the metric itself
+        sign = -1.0 if row["metric"] in HIGHER_IS_BETTER else 1.0
+        row["change"] = (1.0 + row["effect"]) ** sign - 1.0
+        row["fails"] = row["action"] == "gate" and row["verdict"] == "slower"
+
+
+def regress(argv):
+    parser = Parser(prog="python3 -m wqbench regress", description=__doc__)
+    parser.add_argument("base")
+    parser.add_argument("new")
+    parser.add_argument("out_dir")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--filter")
+    parser.add_argument("--min-time", type=float)
+    parser.add_argument("--policy", default=str(DEFAULT_POLICY))
+    args = parser.parse_args(argv)
+    policy = load_policy(args.policy)
+    settings = policy.get("regress", {})
+    rounds = args.rounds or int(settings.get("rounds", 40))
+    filter_regex = args.filter or settings.get("filter", ".")
+    min_time = args.min_time or float(settings.get("min_time", 0.1))
+    if rounds < 6:
+        raise UsageError(f"--rounds {rounds}: the signed-rank test needs at least 6 rounds (the "
+                         "policy's [regress] rounds by default)")
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    per_round = run_rounds(args, rounds, filter_regex, min_time, out_dir)
+    rows, notes = paired_rows(per_round, policy, rounds)
+    decide(rows, policy["alpha"])
+    seconds = time.monotonic() - started
+    (out_dir / "decision.json").write_text(json.dumps({
+        "rounds": rounds, "filter": filter_regex, "min_time": min_time,
+        "seconds": round(seconds, 1),
+        "rows": [{k: v for k, v in row.items() if k != "threshold"} for row in rows]},
+        indent=1) + "\n", encoding="utf-8")
+    print(f"{rounds} interleaved rounds in {seconds:.0f} s; one-sided paired Wilcoxon, "
+          f"Holm-corrected alpha {policy['alpha']}")
+    return finish(print_report(rows, notes, args.policy))
+
+
+def main(argv):
+    return run(regress, argv)

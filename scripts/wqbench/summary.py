@@ -1,0 +1,259 @@
+"""python3 -m wqbench summary RESULTS.json — the ten-second summary of a wqbench result file: per
+scenario, a row per parameter set with every back-end's figure side by side, the winner starred,
+and the winner's ratio to this run's floor and to the best bare peer queue. What is ranked, how,
+and against which floor comes from the scenario table (bench/scenarios.json).
+
+Exit 0; 2 when the file cannot be read or a benchmark in it failed (listed at the end).
+Standard library only (runs on any python3).
+"""
+from wqbench.cli import BAD_INPUT, OK, Parser, run
+from wqbench.fmt import human, human_precise, short
+from wqbench.results import load
+from wqbench.table import load_table, parse
+
+LABEL_WIDTH = 34
+CELL = 13
+
+
+def chosen_rows(data):
+    """(rows, errors): with repetitions, each benchmark's median aggregate stands for it (robust to
+    one disturbed repetition); otherwise its single run. An error in any repetition is reported."""
+    runs = data["benchmarks"]
+    medians = {b["run_name"] for b in runs
+               if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"}
+    rows, errors = [], []
+    for bench in runs:
+        run_name = bench.get("run_name", bench["name"])
+        if bench.get("error_occurred"):
+            errors.append(f"{run_name}: {bench.get('error_message', 'error')}")
+        elif bench.get("run_type") == "aggregate":
+            if bench.get("aggregate_name") == "median":
+                rows.append(dict(bench, name=run_name))
+        elif run_name not in medians:
+            rows.append(bench)
+    return rows, errors
+
+
+class Run:
+    """One result file's figures, grouped the way the summary prints them."""
+
+    def __init__(self, data, scenarios):
+        self.context = data.get("context", {})
+        self.scenarios = scenarios
+        self.rows, self.errors = chosen_rows(data)
+        self.floors = {}   # "floor/<subject>" -> row
+        self.peers = {}    # shape params -> {queue: value}
+        self.groups = {}   # (scenario, params) -> {backend: row}
+        self.twins = {}    # (scenario, backend, base params) -> [concrete row, make_engine row]
+        self.backends = []
+        for row in self.rows:
+            parsed = parse(row["name"], scenarios)
+            if parsed is not None:
+                self._add(row, *parsed[:3])
+        order = [b for b in self.context.get("wq.backends", "").split(",") if b in self.backends]
+        self.backends = order + [b for b in self.backends if b not in order]
+
+    def _add(self, row, scenario, subject, params):
+        if scenario.subject == "floor":
+            self.floors[f"floor/{subject}"] = row
+        elif scenario.subject == "peer":
+            key = scenario.key_for(params)
+            if key and key["counter"] in row:
+                self.peers.setdefault(params, {})[subject] = (float(row[key["counter"]]), key)
+        elif "/via:make_engine" in params:
+            base = params.replace("/via:make_engine", "")
+            self.twins.setdefault((scenario, subject, base), [None, None])[1] = row
+        elif "/via:concrete" in params:
+            self.twins.setdefault((scenario, subject, ""), [None, None])[0] = row
+        elif scenario.key and not scenario.on_demand:
+            if subject not in self.backends:
+                self.backends.append(subject)
+            self.groups.setdefault((scenario.name, params), {})[subject] = row
+            self.twins.setdefault((scenario, subject, params), [None, None])[0] = row
+
+    def floor_value(self, floor):
+        """A floor spec's value in this run (the floor benchmark, else the start-up figure)."""
+        row = self.floors.get(floor.get("benchmark"))
+        if row is not None and floor.get("counter") in row:
+            return float(row[floor["counter"]])
+        if floor.get("context") in self.context:
+            return float(self.context[floor["context"]])
+        return None
+
+    def best_peer(self, shape):
+        values = self.peers.get(f"/shape:{shape}", {})
+        if not values:
+            return None
+        higher = next(iter(values.values()))[1]["better"] == "higher"
+        return sorted(values.items(), key=lambda kv: kv[1][0], reverse=higher)[0]
+
+
+def header_lines(run):
+    context = run.context
+    lines = ["", f"wqbench summary — {context.get('host_name', '?')}, "
+                 f"{context.get('num_cpus', '?')} CPUs, {context.get('date', '?')}, revision "
+                 f"{context.get('wq.git_revision', '?')}, {context.get('wq.suite', '?')} suite"]
+    floor_row = next((s for s in run.scenarios if s.subject == "floor"), None)
+    labels = floor_row.row.get("labels", {}) if floor_row else {}
+    if run.floors:
+        bits = [f"{labels.get(name.split('/')[1], name)} {human(float(row['rtt_ns']), 'ns')} "
+                f"(one-way {human(float(row['oneway_ns']), 'ns')})"
+                for name, row in run.floors.items() if "rtt_ns" in row and "oneway_ns" in row]
+        lines.append(f"floors (this run): {';  '.join(bits)}")
+    else:
+        specs = [s.floor for s in run.scenarios if s.floor and "benchmark" in s.floor]
+        known = [(spec, run.floor_value(spec)) for spec in specs]
+        known = [(spec, value) for spec, value in known if value is not None]
+        if known:
+            lines.append("floors (measured at start-up): " + ";  ".join(
+                f"{spec['benchmark']} {spec['counter']} {human(value, 'ns')}"
+                for spec, value in dict((s["context"], (s, v)) for s, v in known).values()))
+        else:
+            lines.append("floors: not in this result file: no ratio to floor below")
+    return lines
+
+
+def peer_lines(run):
+    if not run.peers:
+        return []
+    lines = ["", "bare peer queues, pointer payload (* best)"]
+    for params, values in run.peers.items():
+        higher = next(iter(values.values()))[1]["better"] == "higher"
+        unit = "/s" if higher else "ns"
+        ranked = sorted(values.items(), key=lambda kv: kv[1][0], reverse=higher)
+        cells = [f"{'*' if i == 0 else ' '}{q} {human(v[0], unit)}"
+                 for i, (q, v) in enumerate(ranked)]
+        lines.append(f"  {params.removeprefix('/shape:'):<10}" + "   ".join(cells))
+    return lines
+
+
+def params_key(params):
+    key = []
+    for part in params.strip("/").split("/"):
+        name, _, value = part.partition(":")
+        key.append((name, int(value) if value.isdigit() else 0, value))
+    return key
+
+
+def ratio_cells(run, scenario, params, by, winner, ranked, higher):
+    """(×2nd, ×floor, ×peer) texts for one row."""
+    best = ranked[0][1]
+    second = ""
+    if len(ranked) > 1 and best:
+        second = f"{(best / ranked[1][1]) if higher else (ranked[1][1] / best):.2f}"
+    to_floor = ""
+    floor = scenario.floor or {}
+    if "counter_of_winner" in floor:
+        if floor["counter_of_winner"] in by[winner]:
+            to_floor = f"{float(by[winner][floor['counter_of_winner']]):.2f}"
+    elif floor:
+        value = run.floor_value(floor)
+        if value:
+            to_floor = f"{best / value:.1f}"
+    to_peer = ""
+    peer = scenario.peer
+    if peer and params.startswith(peer.get("params", "")) and best:
+        found = run.best_peer(peer["shape"])
+        if found:
+            to_peer = f"{(found[1][0] / best) if higher else (best / found[1][0]):.2f}"
+    return second, to_floor, to_peer
+
+
+def footer_line(run, scenario, rows):
+    footer = scenario.row.get("footer")
+    if not footer:
+        return []
+    worst = {}
+    for _, by in rows:
+        for backend, row in by.items():
+            if footer["counter"] in row:
+                worst[backend] = max(worst.get(backend, 0.0), float(row[footer["counter"]]))
+    decimals, missing = footer["decimals"], footer["missing"]
+    cells = "".join(f"{(f'{worst[b]:.{decimals}f}%' if b in worst else missing):>{CELL}}"
+                    for b in run.backends)
+    return [f"  {footer['label']:<{LABEL_WIDTH}}{cells}"]
+
+
+def scenario_lines(run, scenario):
+    rows = sorted(((params, by) for (name, params), by in run.groups.items()
+                   if name == scenario.name), key=lambda row: params_key(row[0]))
+    if not rows:
+        return []
+    counter, higher = scenario.key["counter"], scenario.key["better"] == "higher"
+    unit = "/s" if higher else "ns"
+    lines = ["", f"{scenario.name} — {scenario.title} "
+                 f"({'higher' if higher else 'lower'} is better; * winner)",
+             " " * (2 + LABEL_WIDTH) + "".join(f"{b:>{CELL}}" for b in run.backends)
+             + "   winner    ×2nd  ×floor  ×peer"]
+    for params, by in rows:
+        values = {b: float(row[counter]) for b, row in by.items() if counter in row}
+        if not values:
+            continue
+        ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=higher)
+        winner = ranked[0][0]
+        line = f"  {short(params) or '-':<{LABEL_WIDTH}}"
+        for backend in run.backends:
+            text = ("*" if backend == winner else " ") + human(values[backend], unit) \
+                if backend in values else "-"
+            line += f"{text:>{CELL}}"
+        second, to_floor, to_peer = ratio_cells(run, scenario, params, by, winner, ranked, higher)
+        lines.append(f"{line}   {winner:<8}{second:>6}{to_floor:>8}{to_peer:>7}")
+    return lines + footer_line(run, scenario, rows)
+
+
+def twin_lines(run):
+    pairs = [(k, v) for k, v in run.twins.items() if v[0] is not None and v[1] is not None]
+    if not pairs:
+        return []
+    lines = ["", "type-erased make_engine vs the concrete type: the virtual hop",
+             f"  {'':<22}{'concrete':>12}{'make_engine':>14}{'difference':>13}"]
+    position = {b: i for i, b in enumerate(run.backends)}
+    pairs.sort(key=lambda kv: (kv[0][0].name != "call", kv[0][0].name,
+                               position.get(kv[0][1], 99)))
+    for (scenario, backend, _), (concrete, erased) in pairs:
+        counter = scenario.key["counter"]
+        a, b = float(concrete[counter]), float(erased[counter])
+        what = "put call" if counter == "ns_per_call" else f"{scenario.name} rtt"
+        lines.append(f"  {what:<13}{backend:<9}{human_precise(a):>12}{human_precise(b):>14}"
+                     f"{b - a:>+10.1f} ns")
+    return lines
+
+
+def closing_lines(run, data):
+    lines = ["", "×2nd: winner's lead over the runner-up; ×floor: winner over this run's floor; "
+                 "×peer: winner over the best bare queue (>1 = slower)."]
+    repetitions = max((int(b.get("repetitions", 1)) for b in data["benchmarks"]), default=1)
+    if repetitions > 1:
+        lines.append(f"Medians of {repetitions} repetitions (interleaved when the run used "
+                     "--benchmark_enable_random_interleaving); spread in the JSON's _cv rows.")
+    else:
+        lines.append("One repetition on a shared machine: leads under ~10% are within noise "
+                     "(repeat with --benchmark_repetitions=N).")
+    if run.errors:
+        lines += ["", "benchmarks that failed:"] + [f"  {line}" for line in run.errors]
+    return lines
+
+
+def render(data):
+    """(the summary's text, whether every benchmark ran) for parsed result-file data."""
+    scenarios = load_table()
+    run = Run(data, scenarios)
+    lines = header_lines(run) + peer_lines(run)
+    for scenario in scenarios:
+        if scenario.subject == "backend":
+            lines += scenario_lines(run, scenario)
+    lines += twin_lines(run) + closing_lines(run, data)
+    return "\n".join(lines) + "\n", not run.errors
+
+
+def summary(argv):
+    parser = Parser(prog="scripts/summary", description=__doc__)
+    parser.add_argument("results", help="a wq_bench result file (results/latest.json, ...)")
+    args = parser.parse_args(argv)
+    text, complete = render(load(args.results))
+    print(text, end="")
+    return OK if complete else BAD_INPUT
+
+
+def main(argv):
+    return run(summary, argv)
