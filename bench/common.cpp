@@ -45,20 +45,15 @@ void report_ratio_to_floor(benchmark::State& state, double value, double floor) 
 // ---- Placement
 
 namespace {
-bool g_pinning = true;
-
 const std::vector<unsigned>& cpus() {
     static const std::vector<unsigned> list = allowed_cpus();
     return list;
 }
 }  // namespace
 
-void set_pinning_enabled(bool enabled) {
-    g_pinning = enabled;
-}
-
-bool pinning_enabled() {
-    return g_pinning;
+RunSettings& run_settings() {
+    static RunSettings settings;
+    return settings;
 }
 
 unsigned usable_cpus() {
@@ -69,7 +64,7 @@ Placement place(benchmark::State& state, unsigned app_threads, unsigned workers)
     Placement placement;
     placement.options.workers = workers;
     const unsigned busy = app_threads + workers;
-    if (!g_pinning) {
+    if (!run_settings().pinning) {
         state.SetLabel("unpinned (--wq_no_pin)");
         return placement;
     }
@@ -131,25 +126,15 @@ void set_progress_total(std::size_t runs) {
 // ---- Registration
 
 namespace {
-bool g_full = false;
-
 std::vector<std::string>& names() {
     static std::vector<std::string> list;
     return list;
 }
 }  // namespace
 
-void set_full_suite(bool full) {
-    g_full = full;
-}
-
-bool full_suite() {
-    return g_full;
-}
-
 void add(Suite suite, const std::string& name, std::function<void(benchmark::State&)> run,
          benchmark::TimeUnit unit) {
-    if (suite == Suite::full && !g_full) {
+    if (suite == Suite::full && !run_settings().full) {
         return;
     }
     benchmark::RegisterBenchmark(name.c_str(),

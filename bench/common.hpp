@@ -105,9 +105,7 @@ inline ScopedPin Placement::pin_app(unsigned k) const {
     return {pinned, pinned ? app_cpus[k] : 0};
 }
 
-/// Whether pinning is on for this run (off with --wq_no_pin), and the CPUs it may use.
-void set_pinning_enabled(bool enabled);
-bool pinning_enabled();
+/// How many CPUs this process may use (at least 1).
 unsigned usable_cpus();
 
 // ---- Registration: the default suite and the full one ----------------------------------------
@@ -117,8 +115,12 @@ enum class Suite {
     full,      ///< only in --full
 };
 
-void set_full_suite(bool full);
-bool full_suite();
+/// The run's choices from wq_bench's own flags, set by main before anything registers.
+struct RunSettings {
+    bool pinning = true;  ///< off with --wq_no_pin
+    bool full = false;    ///< --wq_full: the full suite
+};
+RunSettings& run_settings();
 
 /// Registers `name` (real time, the given unit) if its suite is being run, and remembers it for
 /// the progress count.

@@ -5,11 +5,13 @@
 
 #include "common.hpp"
 #include "histogram.hpp"
+#include "open_loop.hpp"
 #include "per_thread.hpp"
 #include "scenario.hpp"
 
 #include <algorithm>
 #include <ctime>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <utility>
@@ -42,6 +44,18 @@ using EngineOf = typename decltype(std::declval<Make>()(Options{}))::element_typ
 template <class EngineT>
 std::string benchmark_name(std::string_view scenario, std::string_view params = {}) {
     return std::string(scenario) + "/" + std::string(EngineT::traits.name) + std::string(params);
+}
+
+/// Registers a scenario's benchmark twice for back-end EngineT: through the concrete type (name
+/// with `concrete_params`) and through make_engine (`erased_params`) — the pair that prices the
+/// virtual hop. `run(state, make)` is the benchmark.
+template <class EngineT, class Run>
+void add_concrete_and_erased(std::string_view scenario, std::string_view concrete_params,
+                             std::string_view erased_params, Run run) {
+    add(Suite::standard, benchmark_name<EngineT>(scenario, concrete_params),
+        [run](benchmark::State& state) { run(state, Concrete<EngineT>{}); });
+    add(Suite::standard, benchmark_name<EngineT>(scenario, erased_params),
+        [run](benchmark::State& state) { run(state, Erased<EngineT>{}); });
 }
 
 // ---- CPU clocks
@@ -129,6 +143,82 @@ inline double report_percentiles(benchmark::State& state, const Histogram& sampl
         state.counters["p999_ns"] = static_cast<double>(samples.value_at_quantile(0.999));
     }
     return p50;
+}
+
+// ---- Open-loop iterations: latency/, cpu/, workload/ at a rate
+
+/// What an open-loop scenario measured, summed over the benchmark's iterations.
+struct OpenLoopTotals {
+    Histogram latency;        ///< intended send time → Invoke start, every item
+    std::size_t items = 0;    ///< items sent (and dispatched)
+    std::size_t late = 0;     ///< items sent more than 1 µs after their intended time
+    double load_cpu = 0;      ///< ns of CPU the engine's threads used while loaded
+    double load_wall = 0;     ///< ns from the engine's start to its last dispatch
+    std::uint64_t parks = 0;  ///< worker parks while loaded
+    IdleBurn idle;            ///< after the load, when asked for
+    bool complete = false;    ///< every iteration sent and dispatched every item
+};
+
+/// Each iteration of `state`: a fresh engine (`make(placement.options)`) fed `config`'s open-loop
+/// arrivals. Sender threads (config.senders > 1) are pinned like any busy benchmark thread and
+/// their CPU is theirs, not the engine's; with one sender, this thread sends. With `idle_after`,
+/// the engine then sits idle for 100 ms (IdleBurn). A lost item or a refused put skips the
+/// benchmark with an error (complete stays false).
+template <class Make>
+OpenLoopTotals open_loop_iterations(benchmark::State& state, const Make& make,
+                                    const Placement& placement, OpenLoopConfig config,
+                                    bool idle_after) {
+    OpenLoopTotals totals;
+    std::vector<double> sender_cpu(std::max(config.senders, 1U), 0.0);
+    config.on_sender_start = [&](unsigned sender) {
+        if (placement.pinned) {
+            detail::pin_this_thread(placement.app_cpus[sender]);
+        }
+        sender_cpu[sender] = thread_cpu_ns();
+    };
+    config.on_sender_end = [&](unsigned sender) {
+        sender_cpu[sender] = thread_cpu_ns() - sender_cpu[sender];
+    };
+    for ([[maybe_unused]] auto _ : state) {
+        auto engine = make(placement.options);
+        const std::uint64_t parks_before = engine->counters().parks;
+        const OtherThreadsCpu others;
+        const auto load_from = Clock::now();
+        std::fill(sender_cpu.begin(), sender_cpu.end(), 0.0);
+        config.when_drained = [&](const OpenLoopResult& /*sent*/) {
+            totals.load_wall += elapsed_ns(load_from);
+            totals.load_cpu +=
+                others.ns() - std::accumulate(sender_cpu.begin(), sender_cpu.end(), 0.0);
+            totals.parks += engine->counters().parks - parks_before;
+            if (idle_after) {
+                totals.idle.measure();
+            }
+        };
+        const OpenLoopResult result = run_open_loop(*engine, config);
+        if (result.put_failed || result.sent != config.sends ||
+            result.latency.count() != config.sends) {
+            state.SkipWithError("open-loop run lost items or a put failed");
+            return totals;
+        }
+        totals.latency.merge(result.latency);
+        totals.items += result.sent;
+        totals.late += result.late_sends;
+    }
+    totals.complete = true;
+    return totals;
+}
+
+/// open_loop_iterations for the one-worker shapes (latency/, cpu/): the benchmark thread sends
+/// `sends` items per iteration at `rate` into one worker, both pinned when they fit.
+template <class Make>
+OpenLoopTotals one_worker_open_loop(benchmark::State& state, const Make& make, double rate,
+                                    std::size_t sends, bool idle_after) {
+    const Placement placement = place(state, 1, 1);
+    const ScopedPin pin = placement.pin_app(0);
+    OpenLoopConfig config;
+    config.rate_per_second = rate;
+    config.sends = sends;
+    return open_loop_iterations(state, make, placement, config, idle_after);
 }
 
 }  // namespace wq::bench

@@ -156,7 +156,7 @@ void measure_floors_once() {
     // Fixed round counts: ~30 ms of cache-line trips (after as many again to warm up: the first
     // thousands of rounds on a VM run slow), ~100 ms of futex wake-ups on this VM kind.
     const std::vector<unsigned> cpus = allowed_cpus();
-    const bool pin = pinning_enabled() && cpus.size() >= 2;
+    const bool pin = run_settings().pinning && cpus.size() >= 2;
     auto rounds = [](int n) { return [n]() mutable { return n-- > 0; }; };
     measure_cacheline(pin, cpus, rounds(200'000));
     std::tie(floors().cacheline_rtt_ns, floors().cacheline_oneway_ns) =

@@ -138,7 +138,7 @@ void add_context(const std::string& suite) {
     benchmark::AddCustomContext("wq.suite", suite);
     benchmark::AddCustomContext("wq.cpus", join(allowed_cpus()));
     benchmark::AddCustomContext("wq.pinning",
-                                pinning_enabled()
+                                run_settings().pinning
                                     ? "busy threads on distinct CPUs when they fit, else unpinned "
                                       "(each benchmark's label says which)"
                                     : "off (--wq_no_pin)");
@@ -173,9 +173,9 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--wq_full") {
-            set_full_suite(true);
+            run_settings().full = true;
         } else if (arg == "--wq_no_pin") {
-            set_pinning_enabled(false);
+            run_settings().pinning = false;
         } else if (arg.starts_with("--wq_workload=")) {
             try {
                 workloads.push_back(parse_workload(arg.substr(std::strlen("--wq_workload="))));
@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     measure_floors_once();
-    add_context(!workloads.empty() ? "workload" : full_suite() ? "full" : "default");
+    add_context(!workloads.empty() ? "workload" : run_settings().full ? "full" : "default");
     // Registration order is run order (unless --benchmark_enable_random_interleaving): the
     // families in bench/scenarios.json's order — floors, the bare peers, then the engines.
     if (const std::string problem = add_families(workloads); !problem.empty()) {

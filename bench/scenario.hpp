@@ -5,11 +5,10 @@
 // the table's order into scenario_table.hpp; wq_bench registers the families in that order and
 // stops at start-up when a row has no family or a family no row.
 //
-//   // bench/scenarios/pingpong.cpp
-//   struct Pingpong {
-//       template <class EngineT> static void add() { add(Suite::standard, "pingpong/" + ...); }
-//   };
-//   const bool registered = register_engine_family<Pingpong>("pingpong");
+//   // bench/scenarios/wakeup.cpp
+//   const bool registered = register_engine_family("wakeup", []<class EngineT>() {
+//       add(Suite::standard, benchmark_name<EngineT>("wakeup"), ...);
+//   });
 #pragma once
 
 #include "wq/backend_list.hpp"
@@ -44,12 +43,11 @@ void for_each_available_backend(Visit&& visit) {
     });
 }
 
-/// A family whose benchmarks are per back-end: Family::add<EngineT>() for each available one.
-template <class Family>
-bool register_engine_family(std::string_view name) {
-    return register_family(name, [] {
-        for_each_available_backend([]<class EngineT>() { Family::template add<EngineT>(); });
-    });
+/// A family whose benchmarks are per back-end: `add` is a captureless generic lambda,
+/// `[]<class EngineT>() { ... }`, called for each available back-end when the family registers.
+template <class AddForBackend>
+bool register_engine_family(std::string_view name, AddForBackend /*add*/) {
+    return register_family(name, [] { for_each_available_backend(AddForBackend{}); });
 }
 
 }  // namespace wq::bench

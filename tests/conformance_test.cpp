@@ -41,6 +41,33 @@ protected:
     }
 };
 
+// `count` items whose callbacks each sleep `each` and count themselves: work queued behind slow
+// callbacks, for the shutdown-drains tests.
+struct SlowItems {
+    SlowItems(std::size_t count, std::chrono::microseconds each)
+        : callback(make_callback([this, each](IMFAsyncResult*) {
+              std::this_thread::sleep_for(each);
+              dispatched.fetch_add(1);
+          })),
+          items(count) {
+        for (TrackedResult& item : items) {
+            item.pCallback = callback.get();
+        }
+    }
+    ::testing::AssertionResult put_all(Engine& engine) {
+        for (TrackedResult& item : items) {
+            if (const HRESULT hr = engine.put(&item); hr != S_OK) {
+                return ::testing::AssertionFailure() << "put returned " << hr;
+            }
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    std::atomic<int> dispatched{0};
+    ComPtr<IMFAsyncCallback> callback;
+    std::vector<TrackedResult> items;
+};
+
 // Every item dispatched exactly once, by Invoke with the item itself, and released afterwards.
 TEST_P(Conformance, PutDispatchesEachItemOnceThroughItsCallback) {
     constexpr int count = 1000;
@@ -294,20 +321,12 @@ TEST_P(Conformance, PutAfterShutdownIsRefused) {
 
 // Shutdown drains: items queued behind slow callbacks are all dispatched before it returns.
 TEST_P(Conformance, ShutdownDispatchesEveryAcceptedItem) {
-    std::atomic<int> dispatched{0};
-    auto slow = make_callback([&](IMFAsyncResult*) {
-        std::this_thread::sleep_for(100us);
-        dispatched.fetch_add(1);
-    });
     auto engine = make();
-    std::vector<TrackedResult> items(300);
-    for (TrackedResult& item : items) {
-        item.pCallback = slow.get();
-        ASSERT_EQ(engine->put(&item), S_OK);
-    }
+    SlowItems slow(300, 100us);
+    ASSERT_TRUE(slow.put_all(*engine));
     ASSERT_EQ(engine->shutdown(), S_OK);
-    EXPECT_EQ(dispatched.load(), 300);
-    for (const TrackedResult& item : items) {
+    EXPECT_EQ(slow.dispatched.load(), 300);
+    for (const TrackedResult& item : slow.items) {
         ASSERT_EQ(item.refs(), 1U);
     }
 }
@@ -402,17 +421,10 @@ TEST_P(Conformance, ShutdownWhileProducersArePutting) {
 }
 
 TEST_P(Conformance, ConcurrentShutdownCallsAllReturnAfterTheDrain) {
-    std::atomic<int> dispatched{0};
-    auto slow = make_callback([&](IMFAsyncResult*) {
-        std::this_thread::sleep_for(50us);
-        dispatched.fetch_add(1);
-    });
     auto engine = make();
-    std::vector<TrackedResult> items(200);
-    for (TrackedResult& item : items) {
-        item.pCallback = slow.get();
-        ASSERT_EQ(engine->put(&item), S_OK);
-    }
+    SlowItems slow(200, 50us);
+    ASSERT_TRUE(slow.put_all(*engine));
+    std::atomic<int>& dispatched = slow.dispatched;
     std::vector<std::thread> closers;
     std::vector<int> seen(4, -1);
     closers.reserve(seen.size());

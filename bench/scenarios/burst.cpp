@@ -73,19 +73,15 @@ void burst(benchmark::State& state, const Make& make, std::size_t burst_items) {
     }
 }
 
-struct Burst {
-    template <class EngineT>
-    static void add() {
-        for (const std::size_t n : {std::size_t{64}, std::size_t{4096}, std::size_t{65'536}}) {
-            bench::add(
-                n <= 4096 ? Suite::standard : Suite::full,
-                benchmark_name<EngineT>("burst", "/items:" + std::to_string(n) + "/work_ns:1000"),
-                [n](benchmark::State& state) { burst(state, Concrete<EngineT>{}, n); },
-                benchmark::kMillisecond);
-        }
+const bool registered = register_engine_family("burst", []<class EngineT>() {
+    for (const std::size_t n : {std::size_t{64}, std::size_t{4096}, std::size_t{65'536}}) {
+        add(
+            n <= 4096 ? Suite::standard : Suite::full,
+            benchmark_name<EngineT>("burst", "/items:" + std::to_string(n) + "/work_ns:1000"),
+            [n](benchmark::State& state) { burst(state, Concrete<EngineT>{}, n); },
+            benchmark::kMillisecond);
     }
-};
-const bool registered = register_engine_family<Burst>("burst");
+});
 
 }  // namespace
 }  // namespace wq::bench

@@ -36,16 +36,11 @@ void call(benchmark::State& state, const Make& make) {
         elapsed / static_cast<double>(std::max<std::uint64_t>(calls, 1));
 }
 
-struct Call {
-    template <class EngineT>
-    static void add() {
-        bench::add(Suite::standard, benchmark_name<EngineT>("call", "/via:concrete"),
-                   [](benchmark::State& state) { call(state, Concrete<EngineT>{}); });
-        bench::add(Suite::standard, benchmark_name<EngineT>("call", "/via:make_engine"),
-                   [](benchmark::State& state) { call(state, Erased<EngineT>{}); });
-    }
-};
-const bool registered = register_engine_family<Call>("call");
+const bool registered = register_engine_family("call", []<class EngineT>() {
+    add_concrete_and_erased<EngineT>(
+        "call", "/via:concrete", "/via:make_engine",
+        [](benchmark::State& state, const auto& make) { call(state, make); });
+});
 
 }  // namespace
 }  // namespace wq::bench

@@ -1,7 +1,6 @@
 // bench/scenarios/cpu.cpp — what a back-end costs in CPU, under load and idle (bench/scenarios.json
 // "cpu").
 #include "engine_scenario.hpp"
-#include "open_loop.hpp"
 
 namespace wq::bench {
 namespace {
@@ -15,48 +14,23 @@ namespace {
 
 template <class Make>
 void cpu(benchmark::State& state, const Make& make, double rate) {
-    const Placement placement = place(state, 1, 1);
-    const ScopedPin pin = placement.pin_app(0);
-    double load_cpu = 0;
-    IdleBurn idle;
-    std::size_t items = 0;
-    for ([[maybe_unused]] auto _ : state) {
-        auto engine = make(placement.options);
-        const OtherThreadsCpu others;
-        OpenLoopConfig config;
-        config.rate_per_second = rate;
-        config.sends = static_cast<std::size_t>(rate / 10);
-        config.when_drained = [&](const OpenLoopResult& /*sent*/) {
-            load_cpu += others.ns();
-            idle.measure();
-        };
-        const OpenLoopResult result = run_open_loop(*engine, config);
-        if (result.put_failed || result.latency.count() != config.sends) {
-            state.SkipWithError("open-loop run lost items or a put failed");
-            return;
-        }
-        items += config.sends;
-    }
-    if (items > 0) {
-        state.counters["cpu_ns_per_item"] = load_cpu / static_cast<double>(items);
-        state.counters["idle_cpu_pct"] = idle.pct();
+    const OpenLoopTotals totals = one_worker_open_loop(
+        state, make, rate, static_cast<std::size_t>(rate / 10), /*idle_after=*/true);
+    if (totals.complete && totals.items > 0) {
+        state.counters["cpu_ns_per_item"] = totals.load_cpu / static_cast<double>(totals.items);
+        state.counters["idle_cpu_pct"] = totals.idle.pct();
     }
 }
 
-struct Cpu {
-    template <class EngineT>
-    static void add() {
-        for (const double rate : {10'000.0, 100'000.0}) {
-            bench::add(
-                Suite::standard,
-                benchmark_name<EngineT>("cpu",
-                                        "/rate:" + std::to_string(static_cast<long long>(rate))),
-                [rate](benchmark::State& state) { cpu(state, Concrete<EngineT>{}, rate); },
-                benchmark::kMillisecond);
-        }
+const bool registered = register_engine_family("cpu", []<class EngineT>() {
+    for (const double rate : {10'000.0, 100'000.0}) {
+        add(
+            Suite::standard,
+            benchmark_name<EngineT>("cpu", "/rate:" + std::to_string(static_cast<long long>(rate))),
+            [rate](benchmark::State& state) { cpu(state, Concrete<EngineT>{}, rate); },
+            benchmark::kMillisecond);
     }
-};
-const bool registered = register_engine_family<Cpu>("cpu");
+});
 
 }  // namespace
 }  // namespace wq::bench

@@ -40,16 +40,11 @@ void pingpong(benchmark::State& state, const Make& make) {
     report_ratio_to_floor(state, rtt, floors().cacheline_rtt_ns);
 }
 
-struct Pingpong {
-    template <class EngineT>
-    static void add() {
-        bench::add(Suite::standard, benchmark_name<EngineT>("pingpong"),
-                   [](benchmark::State& state) { pingpong(state, Concrete<EngineT>{}); });
-        bench::add(Suite::standard, benchmark_name<EngineT>("pingpong", "/via:make_engine"),
-                   [](benchmark::State& state) { pingpong(state, Erased<EngineT>{}); });
-    }
-};
-const bool registered = register_engine_family<Pingpong>("pingpong");
+const bool registered = register_engine_family("pingpong", []<class EngineT>() {
+    add_concrete_and_erased<EngineT>(
+        "pingpong", "", "/via:make_engine",
+        [](benchmark::State& state, const auto& make) { pingpong(state, make); });
+});
 
 }  // namespace
 }  // namespace wq::bench

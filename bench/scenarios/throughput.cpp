@@ -45,23 +45,18 @@ std::string shape_params(const ThroughputShape& s) {
 }
 
 // The default suite runs the standard shapes; --wq_full all of them, in the same order.
-struct Throughput {
-    template <class EngineT>
-    static void add() {
-        const std::vector<ThroughputShape> standard = standard_shapes();
-        for (const ThroughputShape& shape : full_shapes()) {
-            const bool in_standard =
-                std::any_of(standard.begin(), standard.end(),
-                            [&](const auto& s) { return same_shape(s, shape); });
-            bench::add(
-                in_standard ? Suite::standard : Suite::full,
-                benchmark_name<EngineT>("throughput", shape_params(shape)),
-                [shape](benchmark::State& state) { throughput(state, Concrete<EngineT>{}, shape); },
-                benchmark::kMillisecond);
-        }
+const bool registered = register_engine_family("throughput", []<class EngineT>() {
+    const std::vector<ThroughputShape> standard = standard_shapes();
+    for (const ThroughputShape& shape : full_shapes()) {
+        const bool in_standard = std::any_of(standard.begin(), standard.end(),
+                                             [&](const auto& s) { return same_shape(s, shape); });
+        add(
+            in_standard ? Suite::standard : Suite::full,
+            benchmark_name<EngineT>("throughput", shape_params(shape)),
+            [shape](benchmark::State& state) { throughput(state, Concrete<EngineT>{}, shape); },
+            benchmark::kMillisecond);
     }
-};
-const bool registered = register_engine_family<Throughput>("throughput");
+});
 
 }  // namespace
 }  // namespace wq::bench

@@ -59,16 +59,12 @@ void wakeup(benchmark::State& state, const Make& make) {
     report_ratio_to_floor(state, p50, floors().wake_oneway_ns);
 }
 
-struct Wakeup {
-    template <class EngineT>
-    static void add() {
-        bench::add(
-            Suite::standard, benchmark_name<EngineT>("wakeup"),
-            [](benchmark::State& state) { wakeup(state, Concrete<EngineT>{}); },
-            benchmark::kMillisecond);
-    }
-};
-const bool registered = register_engine_family<Wakeup>("wakeup");
+const bool registered = register_engine_family("wakeup", []<class EngineT>() {
+    add(
+        Suite::standard, benchmark_name<EngineT>("wakeup"),
+        [](benchmark::State& state) { wakeup(state, Concrete<EngineT>{}); },
+        benchmark::kMillisecond);
+});
 
 }  // namespace
 }  // namespace wq::bench

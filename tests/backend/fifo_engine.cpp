@@ -1,16 +1,9 @@
 // The test-only `fifo` back-end (see fifo_engine.hpp).
 #include "fifo_engine.hpp"
 
+#include <algorithm>
+
 namespace wq::test {
-
-FifoEngine::FifoEngine(const Options& options)
-    : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
-    start_workers();
-}
-
-FifoEngine::~FifoEngine() {
-    shutdown();
-}
 
 HRESULT FifoEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
@@ -22,9 +15,7 @@ HRESULT FifoEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
             return MF_E_SHUTDOWN;
         }
         items_.insert(items_.end(), items.begin(), items.end());  // may throw: nothing referenced
-        for (MFASYNCRESULT* item : items) {
-            item->AddRef();
-        }
+        std::for_each(items.begin(), items.end(), [](MFASYNCRESULT* item) { item->AddRef(); });
         accepted_ += items.size();
     } catch (const std::bad_alloc&) {
         return E_OUTOFMEMORY;
@@ -34,39 +25,35 @@ HRESULT FifoEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
 }
 
 void FifoEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+    std::vector<MFASYNCRESULT*> share;
     std::unique_lock lock(mutex_);
-    for (;;) {
-        if (next_ == items_.size()) {
-            items_.clear();  // drained: start over at the front (keeps the capacity)
-            next_ = 0;
-            if (stopping_) {
-                return;
-            }
+    while (true) {
+        const auto queued = [this] { return items_.size() - next_; };
+        if (queued() == 0 && !stopping_) {
             stats.bump(stats.parks);
-            pushed_.wait(lock, [this] { return next_ != items_.size() || stopping_; });
-            if (next_ != items_.size()) {
-                stats.bump(stats.wakeups);
+            pushed_.wait(lock, [&] { return queued() != 0 || stopping_; });
+            if (queued() != 0) {
+                stats.bump(stats.wakeups);  // woken by work, not by the stop
             }
-            continue;
         }
-        MFASYNCRESULT* item = items_[next_++];
+        if (queued() == 0) {
+            return;  // stopping, and nothing is left
+        }
+        // A fair share of what is queued (at least one), in order.
+        const std::size_t take = std::max<std::size_t>(1, queued() / options_.workers);
+        share.assign(items_.begin() + static_cast<std::ptrdiff_t>(next_),
+                     items_.begin() + static_cast<std::ptrdiff_t>(next_ + take));
+        next_ += take;
+        if (next_ == items_.size()) {
+            items_.clear();  // drained: start over at the front, keeping the capacity
+            next_ = 0;
+        }
         lock.unlock();
-        detail::dispatch(item, stats, options_);
+        for (MFASYNCRESULT* item : share) {
+            detail::dispatch(item, stats, options_);
+        }
         lock.lock();
     }
-}
-
-void FifoEngine::stop() noexcept {
-    {
-        const std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    pushed_.notify_all();
-}
-
-std::uint64_t FifoEngine::accepted() const noexcept {
-    const std::lock_guard lock(mutex_);
-    return accepted_;
 }
 
 }  // namespace wq::test

@@ -1,9 +1,9 @@
 // tests/backend/fifo_engine.hpp — a test-only back-end, built only with -DWQ_TEST_BACKEND=ON: a
-// locked vector read in order by index (FIFO), workers on a condition variable. Trivially correct,
-// and not meant for use: it exists to prove that a back-end is its own files plus one wq_backend()
-// line in CMakeLists.txt — the ctest entry backend.one_line builds it and checks that the
-// conformance suite, every engine scenario of wq_bench, the smoke check and the report take it
-// with no other edit.
+// locked vector read in order (FIFO), workers on a condition variable, each taking a fair share of
+// what is queued. Trivially correct, and not meant for use: it exists to prove that a back-end is
+// its own files plus one wq_backend() line in CMakeLists.txt — the ctest entry backend.one_line
+// builds it and checks that the conformance suite, every engine scenario of wq_bench, the smoke
+// check and the report take it with no other edit.
 #pragma once
 
 #include "wq/detail/engine_base.hpp"
@@ -21,16 +21,29 @@ public:
         .description = "test-only: a locked vector read in order (tests/backend/)",
         .idle_wait = "std::condition_variable"};
 
-    explicit FifoEngine(const Options& options = {});
-    ~FifoEngine() override;
+    explicit FifoEngine(const Options& options = {})
+        : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
+        start_workers();
+    }
+    ~FifoEngine() override { shutdown(); }
 
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
 
 private:
     friend class detail::EngineBase<FifoEngine>;
+
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
-    void stop() noexcept;
-    [[nodiscard]] std::uint64_t accepted() const noexcept;
+    void stop() noexcept {
+        {
+            const std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        pushed_.notify_all();
+    }
+    [[nodiscard]] std::uint64_t accepted() const noexcept {
+        const std::lock_guard lock(mutex_);
+        return accepted_;
+    }
 
     mutable std::mutex mutex_;
     std::condition_variable pushed_;
