@@ -4,6 +4,9 @@
 //   wq_bench                    the default suite (≤ 5 min on 2 cores)
 //   wq_bench --wq_full          everything (the full throughput sweep, the biggest bursts)
 //   wq_bench --wq_no_pin        leave every thread to the scheduler
+//   wq_bench --wq_workload=SPEC --wq_print_workloads
+//                               each SPEC as wq_bench resolves it ("SUFFIX sends:N") and exit:
+//                               how scripts/choose learns a repetition's size
 //   wq_bench --wq_workload=SPEC only workload/<backend>/... for SPEC (bench/workload.hpp; may be
 //                               repeated): what scripts/choose runs
 //   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
@@ -170,9 +173,12 @@ int main(int argc, char** argv) {
     // Our own flags first; everything else goes to Google Benchmark.
     int kept = 1;
     std::vector<Workload> workloads;
+    bool print_workloads = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg == "--wq_full") {
+        if (arg == "--wq_print_workloads") {
+            print_workloads = true;
+        } else if (arg == "--wq_full") {
             run_settings().full = true;
         } else if (arg == "--wq_no_pin") {
             run_settings().pinning = false;
@@ -186,7 +192,7 @@ int main(int argc, char** argv) {
         } else if (arg.starts_with("--wq_")) {
             std::fprintf(stderr,
                          "wq_bench: unknown flag '%s' (known: --wq_full, --wq_no_pin, "
-                         "--wq_workload=SPEC)\n",
+                         "--wq_workload=SPEC, --wq_print_workloads)\n",
                          argv[i]);
             return 2;
         } else {
@@ -194,6 +200,13 @@ int main(int argc, char** argv) {
         }
     }
     argc = kept;
+    if (print_workloads) {
+        for (const Workload& workload : workloads) {
+            std::printf("%s sends:%zu\n", workload.suffix().c_str(),
+                        workload.saturate() ? std::size_t{0} : workload.sends_per_repetition());
+        }
+        return 0;
+    }
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 2;

@@ -31,14 +31,23 @@ def worker_counts(args):
     return sorted({1, c, 2 * c})
 
 
-def plan(args, backends, workloads):
-    """(repetitions, sends per repetition or None, estimated seconds)."""
+def default_sends(binary, spec):
+    """How many items wq_bench sends per repetition of this workload by default (0: saturated):
+    asked of wq_bench, whose Workload::sends_per_repetition is the rule."""
+    result = subprocess.run([binary, f"--wq_workload={spec}", "--wq_print_workloads"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UsageError(f"wq_bench refused the workload: {result.stderr.strip()}")
+    return int(result.stdout.split("sends:")[1].split()[0])
+
+
+def plan(args, backends, workloads, sends):
+    """(repetitions, sends per repetition or None, estimated seconds) for `workloads` worker
+    counts of every back-end, `sends` items per repetition at a rate (wq_bench's default)."""
     if args.rate <= 0:
         per_run = args.min_time * 1.6 + 0.35  # Google Benchmark's ramp-up, 100 ms idle, start-up
         sends = None
     else:
-        # wq_bench's own default (Workload::sends_per_repetition), passed explicitly as sends:
-        sends = max(2000, min(200_000, round(args.rate / 4)))
         per_run = sends / args.rate + 0.13
     runs_per_rep = len(backends) * workloads
     # As many repetitions as the budget holds (more make a lead easier to confirm), 3 to 15.
@@ -66,7 +75,7 @@ def measure(args):
         specs.append(f"producers:{args.producers},workers:{w},work_ns:{args.work_ns},"
                      f"rate:{rate_text(args.rate)},batch:{args.batch}")
     backends = list_backends(binary, specs[0])
-    reps, sends, estimate = plan(args, backends, len(specs))
+    reps, sends, estimate = plan(args, backends, len(specs), default_sends(binary, specs[0]))
     if sends:
         specs = [f"{s},sends:{sends}" for s in specs]
     host = os.uname().nodename.split(".")[0] or "unknown-host"

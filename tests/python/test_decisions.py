@@ -1,0 +1,95 @@
+"""The statistics and decisions: Holm's correction, the gate's verdict and policy, the chooser's
+plan and ranking, and the summary rendered from a fixture (Debian's python3: scipy)."""
+import tempfile
+import types
+import unittest
+from pathlib import Path
+
+from wqbench.choose import decide, parse_rate
+from wqbench.choose_run import plan
+from wqbench.cli import InputError
+from wqbench.gate import load_policy
+from wqbench.regress import holm
+from wqbench.results import load
+from wqbench.summary import render
+
+FIXTURES = Path(__file__).resolve().parent.parent / "compare"
+
+
+class Holm(unittest.TestCase):
+    def test_step_down(self):
+        rows = [{"p": 0.01}, {"p": 0.04}, {"p": 0.03}, {"p": None}]
+        holm(rows, 0.05, "p", "sig")
+        # m = 3 tested: 0.01 < 0.05/3 passes; 0.03 < 0.05/2 fails, and every larger p with it.
+        self.assertEqual([r["sig"] for r in rows], [True, False, False, False])
+
+    def test_nothing_to_correct(self):
+        rows = [{"p": None}]
+        holm(rows, 0.05, "p", "sig")
+        self.assertFalse(rows[0]["sig"])
+
+
+class Policy(unittest.TestCase):
+    def write(self, text):
+        handle = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
+        handle.write(text)
+        handle.close()
+        return handle.name
+
+    def test_the_committed_policy_loads(self):
+        policy = load_policy(Path(__file__).resolve().parents[2] / "bench/regression-policy.toml")
+        self.assertIn(policy["untested"], ("gate", "warn"))
+
+    def test_bad_policies_are_named(self):
+        for text, words in (("alpha = 0.05", "has no 'min_repetitions'"),
+                            ("alpha=0.05\nmin_repetitions=4\nuntested='maybe'\n[[rule]]\n"
+                             "pattern='x'\naction='gate'", "untested = 'maybe'"),
+                            ("not toml [", "is not TOML")):
+            with self.subTest(words=words):
+                with self.assertRaises(InputError) as raised:
+                    load_policy(self.write(text))
+                self.assertIn(words, str(raised.exception))
+
+
+class Choosing(unittest.TestCase):
+    def test_rates(self):
+        self.assertEqual(parse_rate("10k"), 10_000)
+        self.assertEqual(parse_rate("1.5M"), 1_500_000)
+        self.assertEqual(parse_rate("saturate"), 0)
+        for bad in ("-5k", "10x", "0"):
+            with self.subTest(rate=bad), self.assertRaises(InputError):
+                parse_rate(bad)
+
+    def test_plan_fills_the_budget_within_3_to_15_repetitions(self):
+        args = types.SimpleNamespace(rate=0, min_time=0.2, repetitions=None, budget=120)
+        reps, sends, seconds = plan(args, ["a", "b", "c", "d"], 1, 0)
+        self.assertEqual((reps, sends), (15, None))
+        args.budget = 1
+        self.assertEqual(plan(args, ["a", "b"], 3, 0)[0], 3)
+        # A sparse rate: fewer items per repetition, never under 500.
+        args = types.SimpleNamespace(rate=1000, min_time=0.2, repetitions=None, budget=30)
+        reps, sends, seconds = plan(args, ["a", "b", "c", "d"], 3, 2000)
+        self.assertEqual(reps, 3)
+        self.assertGreaterEqual(sends, 500)
+        self.assertLess(sends, 2000)
+
+    def test_a_clear_lead_and_a_tie(self):
+        args = types.SimpleNamespace()
+        rows = lambda *values: [{"p50_ns": v} for v in values]  # noqa: E731
+        found = {"fast": {1: rows(100, 101, 102, 103)}, "slow": {1: rows(200, 201, 202, 203)},
+                 "same": {1: rows(101, 99, 104, 102)}}
+        entries = {e["backend"]: e for e in decide(found, args, "p50")}
+        self.assertEqual(decide(found, args, "p50")[0]["backend"], "fast")
+        self.assertFalse(entries["slow"]["tied"])
+        self.assertTrue(entries["same"]["tied"])
+
+
+class Summary(unittest.TestCase):
+    def test_a_fixture_renders_ranked(self):
+        text, complete = render(load(FIXTURES / "base.json"))
+        self.assertTrue(complete)
+        self.assertIn("throughput — items per second (higher is better; * winner)", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
