@@ -23,7 +23,7 @@ namespace wq::bench {
 
 template <class EngineT>
 struct Concrete {
-    static constexpr bool parks_observable = EngineT::traits.parks_observable;
+    static constexpr bool parks_observable = detail::traits_of<EngineT>.parks_observable;
     std::unique_ptr<EngineT> operator()(const Options& options) const {
         return std::make_unique<EngineT>(options);
     }
@@ -31,9 +31,9 @@ struct Concrete {
 
 template <class EngineT>
 struct Erased {
-    static constexpr bool parks_observable = EngineT::traits.parks_observable;
+    static constexpr bool parks_observable = detail::traits_of<EngineT>.parks_observable;
     std::unique_ptr<Engine> operator()(const Options& options) const {
-        return make_engine(EngineT::traits.name, options);
+        return make_engine(EngineT::backend_name, options);
     }
 };
 
@@ -43,7 +43,7 @@ using EngineOf = typename decltype(std::declval<Make>()(Options{}))::element_typ
 /// "<scenario>/<backend><params>" (bench/scenarios.json's grammar: params start with '/').
 template <class EngineT>
 std::string benchmark_name(std::string_view scenario, std::string_view params = {}) {
-    return std::string(scenario) + "/" + std::string(EngineT::traits.name) + std::string(params);
+    return std::string(scenario) + "/" + std::string(EngineT::backend_name) + std::string(params);
 }
 
 /// Registers a scenario's benchmark twice for back-end EngineT: through the concrete type (name

@@ -102,8 +102,8 @@ std::string kernel() {
     return std::string(name.sysname) + " " + name.release;
 }
 
-// Every back-end of the build as JSON, from its class's traits: what the scripts know of a back-end
-// comes from here, so none of them names one.
+// Every back-end of the build as JSON, from its wq_backend() line: what the scripts know of a
+// back-end comes from here, so none of them names one.
 std::string backend_catalogue_json() {
     auto quoted = [](const std::string& text) {
         std::string out = "\"";

@@ -23,7 +23,8 @@ std::unique_ptr<Engine> make(const Options& options) {
 
 template <class... Engines>
 constexpr std::array<Backend, sizeof...(Engines)> table(detail::BackendList<Engines...> /*list*/) {
-    return {Backend{Engines::traits, &detail::unavailable_reason<Engines>, &make<Engines>}...};
+    return {Backend{detail::traits_of<Engines>, &detail::unavailable_reason<Engines>,
+                    &make<Engines>}...};
 }
 
 constexpr auto backends = table(detail::Backends{});

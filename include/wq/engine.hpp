@@ -99,8 +99,9 @@ public:
     [[nodiscard]] virtual unsigned worker_count() const noexcept = 0;
 };
 
-/// What a back-end is, declared once by its class (`static constexpr BackendTraits traits`): the
-/// registry, the benchmarks' JSON context and every script read it from there.
+/// What a back-end is, declared once, by its wq_backend() line in CMakeLists.txt (the build turns
+/// it into wq::detail::traits_of<Engine>): the registry, the benchmarks' JSON context and every
+/// script read it from there.
 struct BackendTraits {
     std::string_view name;         ///< make_engine's name; benchmark names use it
     std::string_view description;  ///< one line for listings

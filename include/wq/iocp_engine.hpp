@@ -30,14 +30,8 @@
 
 namespace wq {
 
-class IocpEngine final : public detail::EngineBase<IocpEngine> {
+class IocpEngine final : public detail::EngineBase<IocpEngine, "iocp"> {
 public:
-    static constexpr BackendTraits traits{
-        .name = "iocp",
-        .description = WQ_OS_WINDOWS ? "completion port: native IOCP"
-                                     : "completion port: io_uring with IOCP semantics",
-        .idle_wait = WQ_OS_WINDOWS ? "GetQueuedCompletionStatusEx" : "io_uring_enter"};
-
     explicit IocpEngine(const Options& options = {});
     ~IocpEngine() override;
 
@@ -55,7 +49,7 @@ public:
     static std::string unavailable_reason();
 
 private:
-    friend class detail::EngineBase<IocpEngine>;
+    friend EngineBase;
     struct Port;  // the platform's completion port, defined by iocp_<os>.cpp
 
     HRESULT post(MFASYNCRESULT* item) noexcept;

@@ -23,15 +23,8 @@
 
 namespace wq {
 
-class MfplatEngine final : public detail::EngineBase<MfplatEngine> {
+class MfplatEngine final : public detail::EngineBase<MfplatEngine, "mfplat"> {
 public:
-    static constexpr BackendTraits traits{
-        .name = "mfplat",
-        .description = "Media Foundation platform work queue (MFPutWorkItemEx)",
-        .idle_wait = "Media Foundation's own",
-        .owns_threads = false,
-        .parks_observable = false};
-
     explicit MfplatEngine(const Options& options = {});
     ~MfplatEngine() override;
 
@@ -42,7 +35,7 @@ public:
 private:
     class Trampoline;
     friend class Trampoline;
-    friend class detail::EngineBase<MfplatEngine>;
+    friend EngineBase;
 
     HRESULT post(MFASYNCRESULT* item) noexcept;
     void run(IMFAsyncResult* result) noexcept;

@@ -28,13 +28,8 @@
 
 namespace wq {
 
-class MpmcEngine final : public detail::EngineBase<MpmcEngine> {
+class MpmcEngine final : public detail::EngineBase<MpmcEngine, "mpmc"> {
 public:
-    static constexpr BackendTraits traits{
-        .name = "mpmc",
-        .description = "moodycamel::ConcurrentQueue, workers spin then park",
-        .idle_wait = "futex (WaitOnAddress on Windows)"};
-
     explicit MpmcEngine(const Options& options = {});
     ~MpmcEngine() override;
 
@@ -42,7 +37,7 @@ public:
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
 
 private:
-    friend class detail::EngineBase<MpmcEngine>;
+    friend EngineBase;
     // idle_ word: spinning workers in the low 31 bits, parked workers in bits 32..62, and bit 63
     // set while a wake-up is on its way (so a burst of puts issues one wake, not one each).
     static constexpr std::uint64_t one_spinner = 1;

@@ -18,20 +18,15 @@
 
 namespace wq {
 
-class MutexEngine final : public detail::EngineBase<MutexEngine> {
+class MutexEngine final : public detail::EngineBase<MutexEngine, "mutex"> {
 public:
-    static constexpr BackendTraits traits{
-        .name = "mutex",
-        .description = "std::mutex + condition_variable deque (the reference)",
-        .idle_wait = "std::condition_variable"};
-
     explicit MutexEngine(const Options& options = {});
     ~MutexEngine() override;
 
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
 
 private:
-    friend class detail::EngineBase<MutexEngine>;
+    friend EngineBase;
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
     void stop() noexcept;
     [[nodiscard]] std::uint64_t accepted() const noexcept;

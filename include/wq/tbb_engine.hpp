@@ -23,21 +23,15 @@
 
 namespace wq {
 
-class TbbEngine final : public detail::EngineBase<TbbEngine> {
+class TbbEngine final : public detail::EngineBase<TbbEngine, "tbb"> {
 public:
-    static constexpr BackendTraits traits{.name = "tbb",
-                                          .description = "oneTBB task_arena::enqueue",
-                                          .idle_wait = "oneTBB's own",
-                                          .owns_threads = false,
-                                          .parks_observable = false};
-
     explicit TbbEngine(const Options& options = {});
     ~TbbEngine() override;
 
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
 
 private:
-    friend class detail::EngineBase<TbbEngine>;
+    friend EngineBase;
     void run(MFASYNCRESULT* item) noexcept;
     void stop() noexcept;
     [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }

@@ -14,13 +14,8 @@
 
 namespace wq::test {
 
-class FifoEngine final : public detail::EngineBase<FifoEngine> {
+class FifoEngine final : public detail::EngineBase<FifoEngine, "fifo"> {
 public:
-    static constexpr BackendTraits traits{
-        .name = "fifo",
-        .description = "test-only: a locked vector read in order (tests/backend/)",
-        .idle_wait = "std::condition_variable"};
-
     explicit FifoEngine(const Options& options = {})
         : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
         start_workers();
@@ -30,7 +25,7 @@ public:
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
 
 private:
-    friend class detail::EngineBase<FifoEngine>;
+    friend EngineBase;
 
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
     void stop() noexcept {

@@ -4,10 +4,15 @@
 // registry (make_engine), the benchmarks and wq_icount all walk it.
 #pragma once
 
+#include "wq/engine.hpp"
+
 #include <string>
-#include <type_traits>
 
 namespace wq::detail {
+
+/// Back-end E's facts; each back-end's specialisation is generated from its wq_backend() line.
+template <class E>
+inline constexpr BackendTraits traits_of{};
 
 template <class... Engines>
 struct BackendList {

@@ -3,8 +3,8 @@
 // threads (named, pinned, marked as this engine's), the type-erased one-liners, and shutdown's
 // frame (refused from a callback, serialised, idempotent).
 //
-// A back-end is `class X final : public detail::EngineBase<X>` that supplies:
-//   static constexpr BackendTraits traits{...};          its name and facts (wq/engine.hpp)
+// A back-end is `class X final : public detail::EngineBase<X, "name">` (the name make_engine knows
+// it by; its other facts are its wq_backend() line's) that supplies:
 //   HRESULT put_bulk(std::span<MFASYNCRESULT* const>) noexcept override;
 //   [[nodiscard]] std::uint64_t accepted() const noexcept;  items accepted so far (counters().put)
 //   void stop() noexcept;                    shutdown's own part: stop admission, release workers;
@@ -15,13 +15,15 @@
 // Optional: `put` (a faster single put than a bulk of one), `static std::string
 // unavailable_reason()` (empty when it can run here; the registry asks), and
 // `void after_workers_joined() noexcept` (release what the workers used).
-// Its destructor calls shutdown() (its members must outlive the workers), and it befriends
-// EngineBase<X> so the hooks may stay private.
+// Its destructor calls shutdown() (its members must outlive the workers), and it befriends the
+// base (`friend EngineBase;`) so the hooks may stay private.
 #pragma once
 
 #include "wq/detail/dispatch.hpp"
 #include "wq/engine.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <mutex>
 #include <span>
 #include <string_view>
@@ -30,9 +32,22 @@
 
 namespace wq::detail {
 
-template <class Derived>
+/// A string literal as a template argument: EngineBase<X, "mutex">.
+template <std::size_t Size>
+struct FixedName {
+    constexpr FixedName(const char (&text)[Size]) {  // NOLINT(google-explicit-constructor)
+        std::copy_n(text, Size, chars);
+    }
+    [[nodiscard]] constexpr std::string_view view() const { return {chars, Size - 1}; }
+    char chars[Size]{};
+};
+
+template <class Derived, FixedName Name>
 class EngineBase : public Engine {
 public:
+    /// The name make_engine knows the back-end by (its wq_backend() line says the same).
+    static constexpr std::string_view backend_name = Name.view();
+
     /// A bulk of one, unless the back-end has a faster single put of its own.
     HRESULT put(MFASYNCRESULT* item) noexcept override {
         return derived().put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
@@ -58,7 +73,7 @@ public:
     [[nodiscard]] EngineCounters counters() const noexcept override {
         return stats_.counters(derived().accepted());
     }
-    [[nodiscard]] std::string_view name() const noexcept final { return Derived::traits.name; }
+    [[nodiscard]] std::string_view name() const noexcept final { return backend_name; }
     [[nodiscard]] unsigned worker_count() const noexcept final { return options_.workers; }
 
 protected:
@@ -66,7 +81,7 @@ protected:
     /// written by its worker alone, or — where pool threads come and go (Writers::shared) — one
     /// more slot than workers, written with atomic adds.
     EngineBase(const Options& options, StatsArray::Writers writers)
-        : options_(resolve_options(Derived::traits.name, options)),
+        : options_(resolve_options(backend_name, options)),
           stats_(options_.workers + (writers == StatsArray::Writers::shared ? 1 : 0), writers) {}
     ~EngineBase() override = default;  // copying is deleted by Engine
 
@@ -76,7 +91,7 @@ protected:
         workers_.reserve(options_.workers);
         for (unsigned i = 0; i < options_.workers; ++i) {
             workers_.emplace_back([this, i] {
-                start_worker_thread(Derived::traits.name, i, options_);
+                start_worker_thread(backend_name, i, options_);
                 const WorkerScope scope(this);
                 derived().worker_main(i, stats_[i]);
             });
