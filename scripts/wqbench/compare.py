@@ -11,7 +11,9 @@ the threshold that the test cannot confirm). The policy — thresholds, alpha, w
 and which only warn — is bench/regression-policy.toml.
 
 Exit status: 0 nothing gated regressed; 1 a gated benchmark is slower; 2 bad input (a missing or
-unreadable file, a bad policy) — README "Exit codes".
+unreadable file, a bad policy); 3 inconclusive: gated benchmarks could not be tested (fewer
+repetitions a side than the policy's min_repetitions; it says how many are needed) — README
+"Exit codes and bad input".
 
 Exports (of NEW's medians, for services users already run):
   --export-gab-smaller / --export-gab-bigger   github-action-benchmark's customSmallerIsBetter and
@@ -43,7 +45,7 @@ def compare(argv):
     base_samples, base_errors = samples_of(base_data)
     new_samples, new_errors = samples_of(new_data)
 
-    rows, notes = [], []
+    rows, notes, untested = [], [], []
     for name in base_samples:
         rule = rule_for(policy, name)
         if rule is None or rule["action"] == "ignore":
@@ -58,6 +60,9 @@ def compare(argv):
             result, change, p_value, tested = verdict(base, new, metric, rule["threshold"], policy)
             gated = rule["action"] == "gate" and result == "slower" and (
                 tested or policy["untested"] == "gate")
+            if rule["action"] == "gate" and not tested:
+                untested.append({"name": name, "metric": metric,
+                                 "n": min(len(base), len(new))})
             rows.append({"name": name, "metric": metric, "base": statistics.median(base),
                          "new": statistics.median(new), "change": change, "p": p_value,
                          "verdict": result if tested else result + " (untested)",
@@ -75,7 +80,7 @@ def compare(argv):
     failed = print_report(rows, notes, args.policy)
     if args.export_gab_smaller or args.export_gab_bigger or args.export_bmf:
         export(new_samples, [row for row in rows if row["metric"] != "-"], args)
-    return finish(failed)
+    return finish(failed, untested, policy["min_repetitions"])
 
 
 def main(argv):

@@ -7,7 +7,7 @@ import statistics
 import tomllib
 from pathlib import Path
 
-from wqbench.cli import REGRESSION, OK, InputError
+from wqbench.cli import INCONCLUSIVE, OK, REGRESSION, InputError
 from wqbench.fmt import human as human_figure
 from wqbench.fmt import unit_of
 from wqbench.results import rows_by_name
@@ -47,8 +47,9 @@ def load_policy(path):
     for key in ("alpha", "min_repetitions", "untested", "rule"):
         if key not in policy:
             fail_input(f"policy '{path}' has no '{key}'")
-    if policy["untested"] not in ("gate", "warn"):
-        fail_input(f"policy '{path}': untested = '{policy['untested']}'; use 'gate' or 'warn'")
+    if policy["untested"] not in ("gate", "inconclusive"):
+        fail_input(f"policy '{path}': untested = '{policy['untested']}'; use 'gate' or "
+                   "'inconclusive'")
     for index, rule in enumerate(policy["rule"], 1):
         if rule.get("action") not in ACTIONS:
             fail_input(f"policy '{path}', rule {index}: action = '{rule.get('action')}'; "
@@ -141,11 +142,19 @@ def print_report(rows, notes, policy_label):
     return failed
 
 
-def finish(failed):
-    """Prints the verdict line; the exit status."""
+def finish(failed, untested=(), min_repetitions=0):
+    """Prints the verdict line; the exit status: a gated slowdown (1) first, then gated rows that
+    could not be tested (3: inconclusive, naming what would make them testable), else 0."""
     if failed:
         print(f"REGRESSION: {len(failed)} gated comparison(s) slower — "
               + ", ".join(f"{row['name']} {row['metric']}" for row in failed))
         return REGRESSION
+    if untested:
+        fewest = min(row["n"] for row in untested)
+        print(f"INCONCLUSIVE: {len(untested)} gated comparison(s) could not be tested — "
+              f"{fewest} repetition(s) a side, and the U-test needs at least {min_repetitions}: "
+              f"run both sides with --benchmark_repetitions={min_repetitions} or more "
+              "(interleaved: --benchmark_enable_random_interleaving)")
+        return INCONCLUSIVE
     print("no gated regression")
     return OK

@@ -5,6 +5,11 @@ import types
 import unittest
 from pathlib import Path
 
+import contextlib
+import io
+import json
+
+from wqbench import compare
 from wqbench.choose import decide, parse_rate
 from wqbench.choose_run import plan
 from wqbench.cli import InputError
@@ -38,7 +43,7 @@ class Policy(unittest.TestCase):
 
     def test_the_committed_policy_loads(self):
         policy = load_policy(Path(__file__).resolve().parents[2] / "bench/regression-policy.toml")
-        self.assertIn(policy["untested"], ("gate", "warn"))
+        self.assertIn(policy["untested"], ("gate", "inconclusive"))
 
     def test_bad_policies_are_named(self):
         for text, words in (("alpha = 0.05", "has no 'min_repetitions'"),
@@ -82,6 +87,29 @@ class Choosing(unittest.TestCase):
         self.assertEqual(decide(found, args, "p50")[0]["backend"], "fast")
         self.assertFalse(entries["slow"]["tied"])
         self.assertTrue(entries["same"]["tied"])
+
+
+class Comparing(unittest.TestCase):
+    RUN = Path(__file__).resolve().parents[2] / "results/vm/2026-11-24T162954Z-7789933.json"
+
+    def slower_copy(self, factor):
+        """The committed default run (3 repetitions) with every measurement `factor` worse."""
+        data = json.loads(self.RUN.read_text(encoding="utf-8"))
+        for row in data["benchmarks"]:
+            for key, value in list(row.items()):
+                if isinstance(value, float) and key not in ("repetitions",):
+                    row[key] = value / factor if key.endswith("per_second") else value * factor
+        handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        json.dump(data, handle)
+        handle.close()
+        return handle.name
+
+    def test_an_untestable_slowdown_is_inconclusive_not_a_pass(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = compare.main([str(self.RUN), self.slower_copy(1.3)])
+        self.assertEqual(code, 3, out.getvalue()[-400:])
+        self.assertIn("--benchmark_repetitions=4", out.getvalue())
 
 
 class Summary(unittest.TestCase):
