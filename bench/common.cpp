@@ -36,6 +36,15 @@ Floors& floors() {
     return instance;
 }
 
+double Floors::wake_after_idle_ns(unsigned idle_us) const {
+    for (std::size_t i = 0; i < std::size(idle_gaps); ++i) {
+        if (idle_gaps[i] == idle_us) {
+            return wake_idle_oneway_ns[i];
+        }
+    }
+    return 0;  // not a measured gap: no ratio
+}
+
 void report_ratio_to_floor(benchmark::State& state, double value, double floor) {
     if (floor > 0) {
         state.counters["ratio_to_floor"] = value / floor;

@@ -63,7 +63,14 @@ struct Floors {
     double cacheline_rtt_ns = 0;     ///< two threads bouncing one cache line, round trip
     double cacheline_oneway_ns = 0;  ///< its forward leg
     double wake_rtt_ns = 0;          ///< the same with both sides sleeping in the kernel
-    double wake_oneway_ns = 0;       ///< wake a sleeping thread → it runs
+    double wake_oneway_ns = 0;       ///< wake a sleeping thread → it runs (both sides busy)
+    /// Waking a thread that slept `idle_gaps[i]` µs, one-way p50: what a parked worker costs to
+    /// reach after the same idle gap as a scenario's (the host deschedules an idle vCPU, so this
+    /// grows with the gap). The gaps the scenarios use: 100 µs (items at 10 k/s), 3 ms (wakeup/,
+    /// burst/).
+    static constexpr unsigned idle_gaps[] = {100, 3000};
+    double wake_idle_oneway_ns[std::size(idle_gaps)] = {};
+    [[nodiscard]] double wake_after_idle_ns(unsigned idle_us) const;
 };
 Floors& floors();
 

@@ -2,9 +2,13 @@
 // can report ratio_to_floor whatever the filter or the order of the run) and again as benchmarks,
 // first in the run; each measurement refreshes floors().
 //
-//   floor/cacheline_rtt    rtt_ns, oneway_ns     two threads bounce one cache line
-//   floor/wake_futex_rtt   rtt_ns, oneway_ns     the same, each side sleeping in a futex
+//   floor/cacheline_rtt                  rtt_ns, oneway_ns   two threads bounce one cache line
+//   floor/wake_futex_rtt                 rtt_ns, oneway_ns   the same, each side sleeping in a
+//   futex floor/wake_futex_idle/idle_us:N      oneway_ns (p50), p99_ns, max_ns, ratio_to_floor
+//                                        a thread parked in a futex for N µs, then woken: what a
+//                                        parked worker costs to reach after the scenarios' gaps
 #include "common.hpp"
+#include "histogram.hpp"
 #include "scenario.hpp"
 
 #include "wq/detail/futex.hpp"
@@ -150,6 +154,68 @@ void floor_wake_futex(benchmark::State& state) {
     report_ratio_to_floor(state, rtt, floors().cacheline_rtt_ns);
 }
 
+// The idle-wake floor: a partner thread parks in a futex; this thread sleeps `idle` (both threads
+// idle, as in wakeup/ and burst/), stamps the clock and wakes it; the partner records wake-up →
+// running. One sample per keep_going(); the histogram of one-way times comes back.
+template <class KeepGoing>
+Histogram measure_idle_wake(bool pin, const std::vector<unsigned>& cpus,
+                            std::chrono::microseconds idle, KeepGoing keep_going) {
+    const ScopedPin main_pin(pin, pin ? cpus[0] : 0);
+    std::atomic<std::uint32_t> request{0};
+    std::atomic<std::uint32_t> reply{0};
+    std::atomic<std::int64_t> stamp{0};
+    std::atomic<bool> stop{false};
+    Histogram samples;  // written by the partner only; read after join
+    std::thread partner([&] {
+        const ScopedPin partner_pin(pin, pin ? cpus[1] : 0);
+        for (std::uint32_t expected = 1;; ++expected) {
+            // Ends: each sample and the stop change `request` and wake us.
+            while (request.load(std::memory_order_acquire) < expected &&
+                   !stop.load(std::memory_order_acquire)) {
+                detail::futex_wait(request, expected - 1);
+            }
+            if (stop.load(std::memory_order_acquire)) {
+                break;
+            }
+            const std::int64_t forward = now_ticks() - stamp.load(std::memory_order_relaxed);
+            samples.record(static_cast<std::uint64_t>(std::max(0.0, ticks_to_ns(forward))));
+            reply.store(expected, std::memory_order_release);
+        }
+    });
+    std::uint32_t round = 0;
+    while (keep_going()) {
+        std::this_thread::sleep_for(idle);
+        ++round;
+        stamp.store(now_ticks(), std::memory_order_relaxed);
+        request.store(round, std::memory_order_release);
+        detail::futex_wake_one(request);
+        // Ends: the partner answers every sample (it is awake now).
+        while (reply.load(std::memory_order_acquire) != round) {
+            detail::cpu_pause();
+        }
+    }
+    stop.store(true, std::memory_order_release);
+    request.fetch_add(1, std::memory_order_release);
+    detail::futex_wake_one(request);
+    partner.join();
+    return samples;
+}
+
+void floor_wake_idle(benchmark::State& state, std::size_t gap) {
+    const unsigned idle_us = Floors::idle_gaps[gap];
+    const Placement placement = place(state, 2, 0);
+    const Histogram samples =
+        measure_idle_wake(placement.pinned, placement.app_cpus, std::chrono::microseconds{idle_us},
+                          [&] { return state.KeepRunning(); });
+    const auto p50 = static_cast<double>(samples.value_at_quantile(0.5));
+    floors().wake_idle_oneway_ns[gap] = p50;
+    state.counters["oneway_ns"] = p50;
+    state.counters["p99_ns"] = static_cast<double>(samples.value_at_quantile(0.99));
+    state.counters["max_ns"] = static_cast<double>(samples.max());
+    // How much dearer than waking a busy thread: what the idle gap costs here.
+    report_ratio_to_floor(state, p50, floors().wake_oneway_ns);
+}
+
 }  // namespace
 
 void measure_floors_once() {
@@ -163,6 +229,14 @@ void measure_floors_once() {
         measure_cacheline(pin, cpus, rounds(200'000));
     std::tie(floors().wake_rtt_ns, floors().wake_oneway_ns) =
         measure_wake(pin, cpus, rounds(3'000));
+    // ~40 ms of samples per gap, at least 15.
+    for (std::size_t i = 0; i < std::size(Floors::idle_gaps); ++i) {
+        const unsigned idle_us = Floors::idle_gaps[i];
+        const Histogram samples =
+            measure_idle_wake(pin, cpus, std::chrono::microseconds{idle_us},
+                              rounds(std::max(15, 40'000 / static_cast<int>(idle_us))));
+        floors().wake_idle_oneway_ns[i] = static_cast<double>(samples.value_at_quantile(0.5));
+    }
 }
 
 namespace {
@@ -171,6 +245,13 @@ namespace {
 const bool registered = register_family("floor", [] {
     add(Suite::standard, "floor/cacheline_rtt", floor_cacheline);
     add(Suite::standard, "floor/wake_futex_rtt", floor_wake_futex);
+    for (std::size_t gap = 0; gap < std::size(Floors::idle_gaps); ++gap) {
+        add(
+            Suite::standard,
+            "floor/wake_futex_idle/idle_us:" + std::to_string(Floors::idle_gaps[gap]),
+            [gap](benchmark::State& state) { floor_wake_idle(state, gap); },
+            benchmark::kMicrosecond);
+    }
 });
 }  // namespace
 

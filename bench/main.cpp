@@ -138,6 +138,11 @@ void add_context(const std::string& suite) {
                                 std::to_string(floors().cacheline_oneway_ns));
     benchmark::AddCustomContext("wq.floor_wake_rtt_ns", std::to_string(floors().wake_rtt_ns));
     benchmark::AddCustomContext("wq.floor_wake_oneway_ns", std::to_string(floors().wake_oneway_ns));
+    for (std::size_t i = 0; i < std::size(Floors::idle_gaps); ++i) {
+        benchmark::AddCustomContext(
+            "wq.floor_wake_idle_us" + std::to_string(Floors::idle_gaps[i]) + "_oneway_ns",
+            std::to_string(floors().wake_idle_oneway_ns[i]));
+    }
     benchmark::AddCustomContext("wq.suite", suite);
     benchmark::AddCustomContext("wq.cpus", join(allowed_cpus()));
     benchmark::AddCustomContext("wq.pinning",

@@ -66,9 +66,10 @@ void burst(benchmark::State& state, const Make& make, std::size_t burst_items) {
     state.counters["drain_ns"] = drain;
     state.counters["items_per_second"] =
         drain > 0 ? static_cast<double>(burst_items) * 1e9 / drain : 0;
-    if (floors().wake_oneway_ns > 0) {
-        const double ideal = floors().wake_oneway_ns + static_cast<double>(burst_items * work_ns) /
-                                                           static_cast<double>(workers);
+    // Its floor: one wake-up after the same idle gap, then the work spread over every worker.
+    if (const double wake = floors().wake_after_idle_ns(3000); wake > 0) {
+        const double ideal =
+            wake + static_cast<double>(burst_items * work_ns) / static_cast<double>(workers);
         report_ratio_to_floor(state, drain, ideal);
     }
 }

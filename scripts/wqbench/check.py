@@ -46,7 +46,7 @@ def check_rows(data, scenarios, catalogue):
                 problems.append(f"{name}: back-end '{subject}' is not in the run's catalogue")
                 continue
             observable = bool(catalogue[subject].get("parks_observable"))
-        missing = scenario.required_counters(params, observable) - set(bench)
+        missing = scenario.required_counters(params, observable, subject) - set(bench)
         if missing:
             problems.append(f"{name}: missing counters {sorted(missing)}")
         seen.setdefault((scenario.name, subject), []).append((params, match))
@@ -60,6 +60,9 @@ def check_coverage(scenarios, seen, backends, peers):
             continue
         if scenario.subject == "floor":
             expected = set(scenario.subjects)
+            ran = {f"{scenario.name}/{subject}{params}" for (name, subject), runs in seen.items()
+                   if name == scenario.name for params, _ in runs}
+            problems += [f"{name}: did not run" for name in sorted(set(scenario.names or ()) - ran)]
         elif scenario.subject == "peer":
             expected = set(peers)
         else:

@@ -65,6 +65,8 @@ CONTEXT_KEYS = [("host_name", "host"), ("num_cpus", "CPUs"), ("mhz_per_cpu", "MH
                 ("wq.boost", "Boost"), ("wq.packages", "Debian packages"),
                 ("wq.floor_cacheline_rtt_ns", "cache-line rtt at start-up (ns)"),
                 ("wq.floor_wake_oneway_ns", "futex wake one-way at start-up (ns)"),
+                ("wq.floor_wake_idle_us100_oneway_ns", "futex wake after 100 µs idle at start-up (ns)"),
+                ("wq.floor_wake_idle_us3000_oneway_ns", "futex wake after 3 ms idle at start-up (ns)"),
                 ("wq.busy_work_1ms_took_ns", "busy_work(1 ms) took (ns)"),
                 ("library_build_type", "Google Benchmark build")]
 

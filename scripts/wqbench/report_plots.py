@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 
 from wqbench.fmt import human, short  # noqa: E402
+from wqbench.table import load_table  # noqa: E402
 
 # Back-ends take these colours in the order of the run's back-end list (its registry order), so
 # one back-end keeps its colour on every plot of a report. Filled by assign_colours().
@@ -206,15 +207,24 @@ def plot_cpu(runs, backends):
 
 
 def plot_floor_ratios(runs, backends):
-    scenarios = [("pingpong/{b}", "pingpong rtt ÷ cache-line rtt")]
+    # Each figure's ratio_to_floor, labelled with the floor that bounds it (bench/scenarios.json).
+    table = {s.name: s for s in load_table()}
+
+    def label(name, params, what):
+        floor = table[name].floor_for(params) or {}
+        return f"{what} ÷ {floor.get('short', 'floor')}"
+
+    scenarios = [("pingpong/{b}", label("pingpong", "", "pingpong rtt"))]
     rates = sorted({int(m.group(1)) for run in runs
                     for m, _ in run.names(r"^latency/[a-z0-9_]+/rate:(\d+)/workers:1$")})
-    scenarios += [(f"latency/{{b}}/rate:{r}/workers:1", f"latency p50 @ {human(r, '/s')} ÷ "
-                   "one-way hop") for r in rates]
-    scenarios += [("wakeup/{b}", "wake-up p50 ÷ futex wake")]
+    scenarios += [(f"latency/{{b}}/rate:{r}/workers:1",
+                   label("latency", f"/rate:{r}/workers:1", f"latency p50 @ {human(r, '/s')}"))
+                  for r in rates]
+    scenarios += [("wakeup/{b}", label("wakeup", "", "wake-up p50"))]
     bursts = sorted({int(m.group(1)) for run in runs
                      for m, _ in run.names(r"^burst/[a-z0-9_]+/items:(\d+)/work_ns:1000$")})
-    scenarios += [(f"burst/{{b}}/items:{n}/work_ns:1000", f"burst {n} ÷ ideal") for n in bursts]
+    scenarios += [(f"burst/{{b}}/items:{n}/work_ns:1000", label("burst", "", f"burst {n}"))
+                  for n in bursts]
     scenarios = [(p, t) for p, t in scenarios
                  if any(run.value(p.format(b=b), "ratio_to_floor") for run in runs for b in backends)]
     if not scenarios:

@@ -55,7 +55,7 @@ class Run:
 
     def _add(self, row, scenario, subject, params):
         if scenario.subject == "floor":
-            self.floors[f"floor/{subject}"] = row
+            self.floors[f"floor/{subject}{params}"] = row
         elif scenario.subject == "peer":
             key = scenario.key_for(params)
             if key and key["counter"] in row:
@@ -100,8 +100,16 @@ def header_lines(run):
                 f"(one-way {human(float(row['oneway_ns']), 'ns')})"
                 for name, row in run.floors.items() if "rtt_ns" in row and "oneway_ns" in row]
         lines.append(f"floors (this run): {';  '.join(bits)}")
+        idle = [(int(name.rsplit(":", 1)[1]), float(row["oneway_ns"]))
+                for name, row in run.floors.items() if "/idle_us:" in name and "oneway_ns" in row]
+        if idle:
+            label = labels.get("wake_futex_idle", "wake after idle")
+            lines.append(f"                   {label} (one-way p50): " + ",  ".join(
+                f"{human(gap * 1e3, 'ns')} → {human(value, 'ns')}" for gap, value in sorted(idle)))
     else:
-        specs = [s.floor for s in run.scenarios if s.floor and "benchmark" in s.floor]
+        specs = [s.floor_for(params) for s in run.scenarios
+                 for params in [""] + [p.pattern for p, _ in s.floor_by_param]]
+        specs = [spec for spec in specs if spec and "benchmark" in spec]
         known = [(spec, run.floor_value(spec)) for spec in specs]
         known = [(spec, value) for spec, value in known if value is not None]
         if known:
@@ -142,7 +150,7 @@ def ratio_cells(run, scenario, params, by, winner, ranked, higher):
     if len(ranked) > 1 and best:
         second = f"{(best / ranked[1][1]) if higher else (ranked[1][1] / best):.2f}"
     to_floor = ""
-    floor = scenario.floor or {}
+    floor = scenario.floor_for(params) or {}
     if "counter_of_winner" in floor:
         if floor["counter_of_winner"] in by[winner]:
             to_floor = f"{float(by[winner][floor['counter_of_winner']]):.2f}"
@@ -219,9 +227,23 @@ def twin_lines(run):
     return lines
 
 
+def floor_lines(scenarios):
+    """Which floor bounds which scenario (the table's floor specs)."""
+    lines = []
+    for scenario in scenarios:
+        if scenario.subject != "backend" or not scenario.floor:
+            continue
+        text = scenario.floor.get("label", "")
+        for pattern, floor in scenario.floor_by_param:
+            text += f"; {pattern.pattern.strip('/').replace(chr(92), '')}: {floor.get('label', '')}"
+        lines.append(f"  {scenario.name:<11}÷ {text}")
+    return lines
+
+
 def closing_lines(run, data):
     lines = ["", "×2nd: winner's lead over the runner-up; ×floor: winner over this run's floor; "
-                 "×peer: winner over the best bare queue (>1 = slower)."]
+                 "×peer: winner over the best bare queue (>1 = slower). The floors:"]
+    lines += floor_lines(run.scenarios)
     repetitions = max((int(b.get("repetitions", 1)) for b in data["benchmarks"]), default=1)
     if repetitions > 1:
         lines.append(f"Medians of {repetitions} repetitions (interleaved when the run used "

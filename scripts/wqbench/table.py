@@ -57,7 +57,9 @@ def enumerations(params):
             i = end + 1
         elif params[i] == "[":
             end = params.index("]", i)
-            groups.append({None, params[i + 1:end]})
+            optional = params[i + 1:end]
+            # Both forms of a literal optional part; any value where it holds a {…} itself.
+            groups.append(None if "{" in optional else {None, optional})
             i += 1
         else:
             i += 1
@@ -76,12 +78,17 @@ class Scenario:
         self.on_demand = "on_demand" in row
         self.counters = set(row.get("counters", []))
         self.counters_if_parks_observable = set(row.get("counters_if_parks_observable", []))
+        self.counters_by_subject = {k: set(v) for k, v in
+                                    row.get("counters_by_subject", {}).items()}
         self.counters_by_param = [(re.compile(grammar_regex(key)), set(names))
                                   for key, names in row.get("counters_by_param", {}).items()]
         self.key = row.get("key")
         self.key_by_param = [(re.compile(grammar_regex(k)), v)
                              for k, v in row.get("key_by_param", {}).items()]
         self.floor = row.get("floor")
+        self.floor_by_param = [(re.compile(grammar_regex(k)), v)
+                               for k, v in row.get("floor_by_param", {}).items()]
+        self.names = row.get("names")
         self.peer = row.get("peer")
         self.subjects = row.get("subjects")
         self.params_regex = re.compile(grammar_regex(self.params) + "$")
@@ -103,6 +110,14 @@ class Scenario:
                 return subject, params, match
         return None
 
+    def floor_for(self, params):
+        """The floor ({"benchmark", "counter", "context", "label"} or {"counter_of_winner"}) that
+        bounds a result with these params, or None."""
+        for pattern, floor in self.floor_by_param:
+            if pattern.search(params):
+                return floor
+        return self.floor
+
     def key_for(self, params):
         """The key metric ({"counter", "better"}) of a result with these params, or None."""
         for pattern, key in self.key_by_param:
@@ -110,8 +125,8 @@ class Scenario:
                 return key
         return self.key
 
-    def required_counters(self, params, parks_observable):
-        wanted = set(self.counters)
+    def required_counters(self, params, parks_observable, subject=None):
+        wanted = set(self.counters) | self.counters_by_subject.get(subject, set())
         if parks_observable:
             wanted |= self.counters_if_parks_observable
         for pattern, names in self.counters_by_param:
