@@ -50,6 +50,10 @@ class Run:
             parsed = parse(row["name"], scenarios)
             if parsed is not None:
                 self._add(row, *parsed[:3])
+        # Floors in the table's order (a run with random interleaving reports them shuffled).
+        names = next((s.names or [] for s in scenarios if s.subject == "floor"), [])
+        self.floors = dict(sorted(self.floors.items(), key=lambda kv: (
+            names.index(kv[0]) if kv[0] in names else len(names))))
         order = [b for b in self.context.get("wq.backends", "").split(",") if b in self.backends]
         self.backends = order + [b for b in self.backends if b not in order]
 
