@@ -93,6 +93,63 @@ void floor_cacheline(benchmark::State& state) {
     state.counters["oneway_ns"] = oneway;
 }
 
+// A partner thread, parked in a futex until rung: ring() stamps the clock and wakes it; it hands
+// the wake-up's one-way time (ns, from the stamp to running) to `on_wake`, then answers. The floors
+// that wake a sleeping thread share it. Destruction stops and joins the partner.
+class WakePartner {
+public:
+    template <class OnWake>
+    WakePartner(bool pin, unsigned cpu, bool wake_the_caller, OnWake on_wake)
+        : thread_([this, pin, cpu, wake_the_caller, on_wake]() mutable {
+              const ScopedPin partner_pin(pin, cpu);
+              for (std::uint32_t expected = 1;; ++expected) {
+                  // Ends: each ring and the stop change `request_` and wake us.
+                  while (request_.load(std::memory_order_acquire) < expected &&
+                         !stop_.load(std::memory_order_acquire)) {
+                      detail::futex_wait(request_, expected - 1);
+                  }
+                  if (stop_.load(std::memory_order_acquire)) {
+                      return;
+                  }
+                  on_wake(ticks_to_ns(now_ticks() - stamp_.load(std::memory_order_relaxed)));
+                  reply_.store(expected, std::memory_order_release);
+                  if (wake_the_caller) {
+                      detail::futex_wake_one(reply_);
+                  }
+              }
+          }) {}
+    WakePartner(const WakePartner&) = delete;
+    WakePartner& operator=(const WakePartner&) = delete;
+    ~WakePartner() {
+        stop_.store(true, std::memory_order_release);
+        request_.fetch_add(1, std::memory_order_release);
+        detail::futex_wake_one(request_);
+        thread_.join();
+    }
+
+    /// Wakes the partner for round `round` (1, 2, ...) and waits for its answer, asleep in a futex
+    /// or spinning. Ends: the partner answers every ring.
+    void ring(std::uint32_t round, bool sleep_until_answered) {
+        stamp_.store(now_ticks(), std::memory_order_relaxed);
+        request_.store(round, std::memory_order_release);
+        detail::futex_wake_one(request_);
+        while (reply_.load(std::memory_order_acquire) != round) {
+            if (sleep_until_answered) {
+                detail::futex_wait(reply_, round - 1);
+            } else {
+                detail::cpu_pause();
+            }
+        }
+    }
+
+private:
+    std::atomic<std::uint32_t> request_{0};
+    std::atomic<std::uint32_t> reply_{0};
+    std::atomic<std::int64_t> stamp_{0};
+    std::atomic<bool> stop_{false};
+    std::thread thread_;  // last: starts once the words above exist
+};
+
 // The blocking wake floor: the same round trip, but each side sleeps in the kernel (futex) until
 // the other wakes it — what a parked worker costs to reach. oneway_ns: from just before the wake
 // call to the woken thread running.
@@ -100,47 +157,20 @@ template <class KeepGoing>
 std::pair<double, double> measure_wake(bool pin, const std::vector<unsigned>& cpus,
                                        KeepGoing keep_going) {
     const ScopedPin main_pin(pin, pin ? cpus[0] : 0);
-    std::atomic<std::uint32_t> request{0};
-    std::atomic<std::uint32_t> reply{0};
-    std::atomic<std::int64_t> stamp{0};
-    std::atomic<std::int64_t> forward_total{0};
-    std::atomic<bool> stop{false};
-    std::thread partner([&] {
-        const ScopedPin partner_pin(pin, pin ? cpus[1] : 0);
-        std::int64_t forward = 0;
-        for (std::uint32_t expected = 1;; ++expected) {
-            // Ends: each round and the stop change `request` and wake us.
-            while (request.load(std::memory_order_acquire) < expected &&
-                   !stop.load(std::memory_order_acquire)) {
-                detail::futex_wait(request, expected - 1);
-            }
-            if (stop.load(std::memory_order_acquire)) {
-                break;
-            }
-            forward += now_ticks() - stamp.load(std::memory_order_relaxed);
-            reply.store(expected, std::memory_order_release);
-            detail::futex_wake_one(reply);
-        }
-        forward_total.store(forward, std::memory_order_release);
-    });
+    double forward_ns = 0;  // the partner's; read once it is joined
     std::uint32_t round = 0;
-    const auto start = Clock::now();
-    while (keep_going()) {
-        ++round;
-        stamp.store(now_ticks(), std::memory_order_relaxed);
-        request.store(round, std::memory_order_release);
-        detail::futex_wake_one(request);
-        while (reply.load(std::memory_order_acquire) != round) {
-            detail::futex_wait(reply, round - 1);
+    double elapsed = 0;
+    {
+        WakePartner partner(pin, pin ? cpus[1] : 0, /*wake_the_caller=*/true,
+                            [&forward_ns](double ns) { forward_ns += ns; });
+        const auto start = Clock::now();
+        while (keep_going()) {
+            partner.ring(++round, /*sleep_until_answered=*/true);
         }
+        elapsed = elapsed_ns(start);
     }
-    const double elapsed = elapsed_ns(start);
-    stop.store(true, std::memory_order_release);
-    request.fetch_add(1, std::memory_order_release);
-    detail::futex_wake_one(request);
-    partner.join();
     const double rounds = static_cast<double>(std::max<std::uint32_t>(round, 1));
-    return {elapsed / rounds, ticks_to_ns(forward_total.load(std::memory_order_acquire)) / rounds};
+    return {elapsed / rounds, forward_ns / rounds};
 }
 
 void floor_wake_futex(benchmark::State& state) {
@@ -155,49 +185,23 @@ void floor_wake_futex(benchmark::State& state) {
 }
 
 // The idle-wake floor: a partner thread parks in a futex; this thread sleeps `idle` (both threads
-// idle, as in wakeup/ and burst/), stamps the clock and wakes it; the partner records wake-up →
-// running. One sample per keep_going(); the histogram of one-way times comes back.
+// idle, as in wakeup/ and burst/), then wakes it and spins for the answer (as wakeup/ does); the
+// partner records wake-up → running. One sample per keep_going(); the one-way times come back.
 template <class KeepGoing>
 Histogram measure_idle_wake(bool pin, const std::vector<unsigned>& cpus,
                             std::chrono::microseconds idle, KeepGoing keep_going) {
     const ScopedPin main_pin(pin, pin ? cpus[0] : 0);
-    std::atomic<std::uint32_t> request{0};
-    std::atomic<std::uint32_t> reply{0};
-    std::atomic<std::int64_t> stamp{0};
-    std::atomic<bool> stop{false};
-    Histogram samples;  // written by the partner only; read after join
-    std::thread partner([&] {
-        const ScopedPin partner_pin(pin, pin ? cpus[1] : 0);
-        for (std::uint32_t expected = 1;; ++expected) {
-            // Ends: each sample and the stop change `request` and wake us.
-            while (request.load(std::memory_order_acquire) < expected &&
-                   !stop.load(std::memory_order_acquire)) {
-                detail::futex_wait(request, expected - 1);
-            }
-            if (stop.load(std::memory_order_acquire)) {
-                break;
-            }
-            const std::int64_t forward = now_ticks() - stamp.load(std::memory_order_relaxed);
-            samples.record(static_cast<std::uint64_t>(std::max(0.0, ticks_to_ns(forward))));
-            reply.store(expected, std::memory_order_release);
-        }
-    });
-    std::uint32_t round = 0;
-    while (keep_going()) {
-        std::this_thread::sleep_for(idle);
-        ++round;
-        stamp.store(now_ticks(), std::memory_order_relaxed);
-        request.store(round, std::memory_order_release);
-        detail::futex_wake_one(request);
-        // Ends: the partner answers every sample (it is awake now).
-        while (reply.load(std::memory_order_acquire) != round) {
-            detail::cpu_pause();
+    Histogram samples;  // the partner's; read once it is joined
+    {
+        WakePartner partner(pin, pin ? cpus[1] : 0, /*wake_the_caller=*/false,
+                            [&samples](double ns) {
+                                samples.record(static_cast<std::uint64_t>(std::max(0.0, ns)));
+                            });
+        for (std::uint32_t round = 1; keep_going(); ++round) {
+            std::this_thread::sleep_for(idle);
+            partner.ring(round, /*sleep_until_answered=*/false);
         }
     }
-    stop.store(true, std::memory_order_release);
-    request.fetch_add(1, std::memory_order_release);
-    detail::futex_wake_one(request);
-    partner.join();
     return samples;
 }
 
