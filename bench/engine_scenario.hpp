@@ -58,6 +58,19 @@ void add_concrete_and_erased(std::string_view scenario, std::string_view concret
         [run](benchmark::State& state) { run(state, Erased<EngineT>{}); });
 }
 
+/// Registers family `scenario` as the concrete/make_engine pair for every available back-end:
+/// <scenario>/<b><concrete_params> and <scenario>/<b><erased_params>. `run(state, make)` is the
+/// benchmark.
+template <class Run>
+bool register_twin_family(std::string_view scenario, std::string_view concrete_params,
+                          std::string_view erased_params, Run run) {
+    return register_family(scenario, [=] {
+        for_each_available_backend([&]<class EngineT>() {
+            add_concrete_and_erased<EngineT>(scenario, concrete_params, erased_params, run);
+        });
+    });
+}
+
 // ---- CPU clocks
 
 inline double clock_ns(clockid_t clock) {

@@ -6,12 +6,13 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 namespace wq::bench {
 namespace {
 
-std::map<std::string_view, void (*)()>& families() {
-    static std::map<std::string_view, void (*)()> registered;
+std::map<std::string_view, std::function<void()>>& families() {
+    static std::map<std::string_view, std::function<void()>> registered;
     return registered;
 }
 
@@ -22,8 +23,8 @@ std::vector<Workload>& workloads_of_run() {
 
 }  // namespace
 
-bool register_family(std::string_view name, void (*add_benchmarks)()) {
-    families().emplace(name, add_benchmarks);
+bool register_family(std::string_view name, std::function<void()> add_benchmarks) {
+    families().emplace(name, std::move(add_benchmarks));
     return true;
 }
 

@@ -13,6 +13,7 @@
 
 #include "wq/backend_list.hpp"
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +23,7 @@ struct Workload;
 
 /// Records family `name` (its row in bench/scenarios.json) with the function that registers its
 /// benchmarks. Called from a namespace-scope initialiser in the family's file; returns true.
-bool register_family(std::string_view name, void (*add_benchmarks)());
+bool register_family(std::string_view name, std::function<void()> add_benchmarks);
 
 /// Registers every family of the table in its order: the default run (`workloads` empty), or
 /// only the on-demand workload family for the given workloads. Returns an error message (a row

@@ -36,11 +36,9 @@ void call(benchmark::State& state, const Make& make) {
         elapsed / static_cast<double>(std::max<std::uint64_t>(calls, 1));
 }
 
-const bool registered = register_engine_family("call", []<class EngineT>() {
-    add_concrete_and_erased<EngineT>(
-        "call", "/via:concrete", "/via:make_engine",
-        [](benchmark::State& state, const auto& make) { call(state, make); });
-});
+const bool registered =
+    register_twin_family("call", "/via:concrete", "/via:make_engine",
+                         [](benchmark::State& state, const auto& make) { call(state, make); });
 
 }  // namespace
 }  // namespace wq::bench

@@ -40,11 +40,9 @@ void pingpong(benchmark::State& state, const Make& make) {
     report_ratio_to_floor(state, rtt, floors().cacheline_rtt_ns);
 }
 
-const bool registered = register_engine_family("pingpong", []<class EngineT>() {
-    add_concrete_and_erased<EngineT>(
-        "pingpong", "", "/via:make_engine",
-        [](benchmark::State& state, const auto& make) { pingpong(state, make); });
-});
+const bool registered =
+    register_twin_family("pingpong", "", "/via:make_engine",
+                         [](benchmark::State& state, const auto& make) { pingpong(state, make); });
 
 }  // namespace
 }  // namespace wq::bench
