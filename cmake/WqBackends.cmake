@@ -11,8 +11,9 @@
 # back-end's facts as wq::detail::traits_of<CLASS> (wq::BackendTraits), which the registry's
 # catalogue, the benchmarks' JSON context and so every script read. Nothing else names a back-end.
 #
-#   NAME         make_engine's name; CLASS derives from detail::EngineBase<CLASS, "NAME">
-#                (checked at compile time)
+#   NAME         make_engine's name; CLASS is detail::Complete<Core>, Core derived from
+#                detail::EngineBase<Core, "NAME"> with a protected constructor (both checked at
+#                compile time)
 #   HEADER       as it is #included; INCLUDE_DIR where it is, when that is not include/ (a
 #                back-end kept elsewhere, such as the test-only one under tests/)
 #   DESCRIPTION  one line for listings; IDLE_WAIT where an idle worker waits ("futex", ...)
@@ -62,6 +63,9 @@ inline constexpr BackendTraits traits_of<${class}>{
     .parks_observable = ${own}};
 static_assert(${class}::backend_name == \"${name}\",
               \"wq_backend(${name} ...) names a class whose EngineBase name differs\");
+static_assert(is_complete_backend<${class}>,
+              \"wq_backend(${name} ...): publish the back-end as detail::Complete<Core>, the \"
+              \"core's constructor protected\");
 
 " PARENT_SCOPE)
 endfunction()

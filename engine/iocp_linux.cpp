@@ -34,7 +34,7 @@
 #include <string>
 #include <utility>
 
-namespace wq {
+namespace wq::detail {
 namespace {
 
 std::atomic<int> g_simulated_setup_error{0};
@@ -75,13 +75,11 @@ std::string describe_setup_failure(int error) {
 
 }  // namespace
 
-namespace detail {
 void simulate_io_uring_setup_failure(int error) noexcept {
     g_simulated_setup_error.store(error, std::memory_order_relaxed);
 }
-}  // namespace detail
 
-struct IocpEngine::Port {
+struct IocpCore::Port {
     struct Worker {
         io_uring ring{};
         bool initialised = false;
@@ -191,7 +189,7 @@ struct IocpEngine::Port {
     std::atomic<std::uint64_t> dequeues{0};
 };
 
-std::string IocpEngine::unavailable_reason() {
+std::string IocpCore::unavailable_reason() {
     io_uring ring{};
     if (const int rc = init_ring(ring, 2); rc < 0) {
         return describe_setup_failure(-rc);
@@ -208,17 +206,15 @@ std::string IocpEngine::unavailable_reason() {
                : std::string("io_uring lacks IORING_OP_MSG_RING (needs Linux 5.18 or later)");
 }
 
-IocpEngine::IocpEngine(const Options& options)
-    : EngineBase(options, detail::StatsArray::Writers::one_per_slot),
+IocpCore::IocpCore(const Options& options)
+    : GatedEngineBase(options, detail::StatsArray::Writers::one_per_slot),
       port_(std::make_unique<Port>(options_)) {
     start_workers();
 }
 
-IocpEngine::~IocpEngine() {
-    shutdown();
-}
+IocpCore::~IocpCore() = default;
 
-HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
+HRESULT IocpCore::post(MFASYNCRESULT* item) noexcept {
     item->AddRef();  // before the packet is visible: a worker may Release it at once
     const Packet packet{item, item->dwBytesTransferred, item->hrStatusResult};
     // A hand-off crosses the kernel (MSG_RING), which ThreadSanitizer cannot see; pairs with the
@@ -233,7 +229,7 @@ HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
     return S_OK;
 }
 
-void IocpEngine::worker_main(unsigned index, detail::WorkerStats& stats) noexcept {
+void IocpCore::worker_main(unsigned index, detail::WorkerStats& stats) noexcept {
     Port& port = *port_;
     io_uring& ring = port.workers[index].ring;
     std::vector<Packet> batch(options_.dequeue_batch);
@@ -309,7 +305,7 @@ void IocpEngine::worker_main(unsigned index, detail::WorkerStats& stats) noexcep
     }
 }
 
-void IocpEngine::stop() noexcept {
+void IocpCore::stop() noexcept {
     gate_.close();  // every accepted packet is now queued or handed off, ahead of the stops
     try {
         for (unsigned i = 0; i < options_.workers; ++i) {
@@ -320,12 +316,14 @@ void IocpEngine::stop() noexcept {
     }
 }
 
-void IocpEngine::after_workers_joined() noexcept {
+void IocpCore::after_workers_joined() noexcept {
     port_->close_rings();
 }
 
-std::uint64_t IocpEngine::dequeues() const noexcept {
+std::uint64_t IocpCore::dequeues() const noexcept {
     return port_->dequeues.load(std::memory_order_relaxed);
 }
 
-}  // namespace wq
+template class Complete<IocpCore>;
+
+}  // namespace wq::detail

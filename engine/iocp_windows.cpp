@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace wq {
+namespace wq::detail {
 
-struct IocpEngine::Port {
+struct IocpCore::Port {
     HANDLE handle = nullptr;
     std::atomic<std::uint64_t> dequeues{0};
 };
@@ -25,8 +25,8 @@ HRESULT status_from_key(ULONG_PTR key) noexcept {
 }
 }  // namespace
 
-IocpEngine::IocpEngine(const Options& options)
-    : EngineBase(options, detail::StatsArray::Writers::one_per_slot),
+IocpCore::IocpCore(const Options& options)
+    : GatedEngineBase(options, detail::StatsArray::Writers::one_per_slot),
       port_(std::make_unique<Port>()) {
     port_->handle = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, options_.concurrency);
     if (port_->handle == nullptr) {
@@ -36,11 +36,9 @@ IocpEngine::IocpEngine(const Options& options)
     start_workers();
 }
 
-IocpEngine::~IocpEngine() {
-    shutdown();
-}
+IocpCore::~IocpCore() = default;
 
-HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
+HRESULT IocpCore::post(MFASYNCRESULT* item) noexcept {
     item->AddRef();  // before the packet is visible: a worker may Release it at once
     if (PostQueuedCompletionStatus(port_->handle, item->dwBytesTransferred,
                                    status_key(item->hrStatusResult), &item->overlapped) == FALSE) {
@@ -51,7 +49,7 @@ HRESULT IocpEngine::post(MFASYNCRESULT* item) noexcept {
     return S_OK;
 }
 
-void IocpEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+void IocpCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     std::vector<OVERLAPPED_ENTRY> entries(options_.dequeue_batch);
     const auto capacity = static_cast<ULONG>(entries.size());
     for (;;) {
@@ -89,24 +87,26 @@ void IocpEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
     }
 }
 
-void IocpEngine::stop() noexcept {
+void IocpCore::stop() noexcept {
     gate_.close();  // every accepted packet is now in the port, ahead of the stops below
     for (unsigned i = 0; i < options_.workers; ++i) {
         PostQueuedCompletionStatus(port_->handle, 0, stop_key, nullptr);
     }
 }
 
-void IocpEngine::after_workers_joined() noexcept {
+void IocpCore::after_workers_joined() noexcept {
     CloseHandle(port_->handle);
     port_->handle = nullptr;
 }
 
-std::string IocpEngine::unavailable_reason() {
+std::string IocpCore::unavailable_reason() {
     return {};  // completion ports exist on every supported Windows
 }
 
-std::uint64_t IocpEngine::dequeues() const noexcept {
+std::uint64_t IocpCore::dequeues() const noexcept {
     return port_->dequeues.load(std::memory_order_relaxed);
 }
 
-}  // namespace wq
+template class Complete<IocpCore>;
+
+}  // namespace wq::detail

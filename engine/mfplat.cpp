@@ -8,27 +8,16 @@
 #include <string>
 #include <thread>
 
-namespace wq {
+namespace wq::detail {
 
-/// The callback MF sees while an item is queued: puts the caller's callback back and runs it with
-/// the engine's failure handling and counting.
-class MfplatEngine::Trampoline final : public IMFAsyncCallback {
-public:
-    explicit Trampoline(MfplatEngine& engine) : engine_(engine) {}
-    HRESULT QueryInterface(REFIID riid, void** out) override {
-        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
-    }
-    ULONG AddRef() override { return 2; }  // owned by the engine, which outlives every item
-    ULONG Release() override { return 1; }
-    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
-    HRESULT Invoke(IMFAsyncResult* result) override {
-        engine_.run(result);
-        return S_OK;
-    }
+HRESULT MfplatCore::Trampoline::QueryInterface(REFIID riid, void** out) {
+    return detail::query_interface<IMFAsyncCallback>(this, riid, out);
+}
 
-private:
-    MfplatEngine& engine_;
-};
+HRESULT MfplatCore::Trampoline::Invoke(IMFAsyncResult* result) {
+    engine_.run(result);
+    return S_OK;
+}
 
 namespace {
 std::string hex(HRESULT hr) {
@@ -38,10 +27,9 @@ std::string hex(HRESULT hr) {
 }
 }  // namespace
 
-MfplatEngine::MfplatEngine(const Options& options)
+MfplatCore::MfplatCore(const Options& options)
     // MF's threads all count in one slot (slot 0).
-    : EngineBase(options, detail::StatsArray::Writers::shared),
-      trampoline_(std::make_unique<Trampoline>(*this)) {
+    : GatedEngineBase(options, detail::StatsArray::Writers::shared) {
     if (!options_.worker_cpus.empty()) {
         throw std::invalid_argument(
             "wq: back-end 'mfplat': Options::worker_cpus is not supported: Media Foundation owns "
@@ -56,11 +44,7 @@ MfplatEngine::MfplatEngine(const Options& options)
     }
 }
 
-MfplatEngine::~MfplatEngine() {
-    shutdown();
-}
-
-void MfplatEngine::run(IMFAsyncResult* result) noexcept {
+void MfplatCore::run(IMFAsyncResult* result) noexcept {
     auto* item = static_cast<MFASYNCRESULT*>(result);
     IMFAsyncCallback* callback = nullptr;
     {
@@ -79,7 +63,7 @@ void MfplatEngine::run(IMFAsyncResult* result) noexcept {
     stats.bump(stats.dispatched);
 }
 
-HRESULT MfplatEngine::post(MFASYNCRESULT* item) noexcept {
+HRESULT MfplatCore::post(MFASYNCRESULT* item) noexcept {
     if (item->pCallback == nullptr) {
         return E_POINTER;  // MF calls the callback at put time (see the header)
     }
@@ -89,7 +73,7 @@ HRESULT MfplatEngine::post(MFASYNCRESULT* item) noexcept {
     } catch (const std::bad_alloc&) {
         return E_OUTOFMEMORY;
     }
-    item->pCallback = trampoline_.get();
+    item->pCallback = &trampoline_;
     const HRESULT hr = MFPutWorkItemEx(queue_, item);
     if (failed(hr)) {
         const std::lock_guard lock(callbacks_mutex_);
@@ -99,7 +83,7 @@ HRESULT MfplatEngine::post(MFASYNCRESULT* item) noexcept {
     return hr;
 }
 
-HRESULT MfplatEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+HRESULT MfplatCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }
@@ -112,7 +96,7 @@ HRESULT MfplatEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
                             [this](MFASYNCRESULT* item) noexcept { return post(item); });
 }
 
-void MfplatEngine::stop() noexcept {
+void MfplatCore::stop() noexcept {
     gate_.close();
     // MF has no "wait for this queue's items": wait until each accepted item reports dispatched.
     detail::wait_until_dispatched(stats_, gate_.accepted());
@@ -121,4 +105,6 @@ void MfplatEngine::stop() noexcept {
     MFShutdown();
 }
 
-}  // namespace wq
+template class Complete<MfplatCore>;
+
+}  // namespace wq::detail

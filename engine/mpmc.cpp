@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace wq {
+namespace wq::detail {
 namespace {
 using Clock = std::chrono::steady_clock;
 // Pauses between two polls of the queue while spinning: long enough not to hammer the producers'
@@ -21,16 +21,12 @@ using Clock = std::chrono::steady_clock;
 constexpr int pauses_per_poll = 8;
 }  // namespace
 
-MpmcEngine::MpmcEngine(const Options& options)
-    : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
+MpmcCore::MpmcCore(const Options& options)
+    : GatedEngineBase(options, detail::StatsArray::Writers::one_per_slot) {
     start_workers();
 }
 
-MpmcEngine::~MpmcEngine() {
-    shutdown();
-}
-
-HRESULT MpmcEngine::put(MFASYNCRESULT* item) noexcept {
+HRESULT MpmcCore::put(MFASYNCRESULT* item) noexcept {
     if (const HRESULT hr = detail::validate_item(item); failed(hr)) {
         return hr;
     }
@@ -51,7 +47,7 @@ HRESULT MpmcEngine::put(MFASYNCRESULT* item) noexcept {
     return S_OK;
 }
 
-HRESULT MpmcEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+HRESULT MpmcCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }
@@ -79,7 +75,7 @@ HRESULT MpmcEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     return S_OK;
 }
 
-void MpmcEngine::wake_one_if_needed() noexcept {
+void MpmcCore::wake_one_if_needed() noexcept {
     // (F1) pairs with (F2) in park(): orders our enqueue before our read of idle_.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     // relaxed: the fence above orders this load; its value only decides whether to wake.
@@ -97,7 +93,7 @@ void MpmcEngine::wake_one_if_needed() noexcept {
     }
 }
 
-bool MpmcEngine::try_start_spinning() noexcept {
+bool MpmcCore::try_start_spinning() noexcept {
     // relaxed: being counted as a spinner only stops producers from waking sleepers; a spinner
     // polls the queue until it parks (and parking re-checks), so no item is stranded by it.
     std::uint64_t idle = idle_.load(std::memory_order_relaxed);
@@ -109,7 +105,7 @@ bool MpmcEngine::try_start_spinning() noexcept {
     return false;
 }
 
-void MpmcEngine::stop_spinning() noexcept {
+void MpmcCore::stop_spinning() noexcept {
     const std::uint64_t before = idle_.fetch_sub(one_spinner, std::memory_order_seq_cst);
     // The last spinner found work: producers may have skipped wake-ups while it was spinning, so
     // hand the spinning role on to a sleeper if there is one (burst ramp-up).
@@ -118,7 +114,7 @@ void MpmcEngine::stop_spinning() noexcept {
     }
 }
 
-void MpmcEngine::park(detail::WorkerStats& stats, bool was_spinning) noexcept {
+void MpmcCore::park(detail::WorkerStats& stats, bool was_spinning) noexcept {
     // (E2) acquire, pairs with (E1): read before registering, so any wake-up issued after our
     // registration changes epoch_ from this value and futex_wait cannot sleep through it.
     const std::uint32_t epoch = epoch_.load(std::memory_order_acquire);
@@ -145,7 +141,7 @@ void MpmcEngine::park(detail::WorkerStats& stats, bool was_spinning) noexcept {
     }
 }
 
-void MpmcEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+void MpmcCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     moodycamel::ConsumerToken token(queue_);
     std::vector<MFASYNCRESULT*> batch(options_.dequeue_batch);
     bool spinning = false;
@@ -197,11 +193,13 @@ void MpmcEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
     }
 }
 
-void MpmcEngine::stop() noexcept {
+void MpmcCore::stop() noexcept {
     gate_.close();  // from here no put is accepted, and every accepted one is in the queue
     stopping_.store(true, std::memory_order_release);  // (S1) pairs with (S2)
     epoch_.fetch_add(1, std::memory_order_release);    // (E1) for the stop, pairs with (E2)
     detail::futex_wake_all(epoch_);
 }
 
-}  // namespace wq
+template class Complete<MpmcCore>;
+
+}  // namespace wq::detail

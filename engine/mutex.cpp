@@ -1,18 +1,9 @@
 // The `mutex` back-end: one lock, one deque, one condition variable.
 #include "wq/mutex_engine.hpp"
 
-namespace wq {
+namespace wq::detail {
 
-MutexEngine::MutexEngine(const Options& options)
-    : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
-    start_workers();
-}
-
-MutexEngine::~MutexEngine() {
-    shutdown();
-}
-
-HRESULT MutexEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+HRESULT MutexCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }
@@ -43,7 +34,7 @@ HRESULT MutexEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     return S_OK;
 }
 
-void MutexEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+void MutexCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     std::unique_lock lock(mutex_);
     for (;;) {
         while (queue_.empty() && !stopping_) {
@@ -66,7 +57,7 @@ void MutexEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) no
     }
 }
 
-void MutexEngine::stop() noexcept {
+void MutexCore::stop() noexcept {
     {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -74,9 +65,11 @@ void MutexEngine::stop() noexcept {
     work_available_.notify_all();
 }
 
-std::uint64_t MutexEngine::accepted() const noexcept {
+std::uint64_t MutexCore::accepted() const noexcept {
     const std::lock_guard lock(mutex_);
     return accepted_;
 }
 
-}  // namespace wq
+template class Complete<MutexCore>;
+
+}  // namespace wq::detail

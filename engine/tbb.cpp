@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <thread>
 
-namespace wq {
+namespace wq::detail {
 namespace {
 // A TBB thread serves whichever arena needs it: pin it when it enters ours (by its slot there) and
 // give it back unpinned when it leaves.
@@ -31,10 +31,10 @@ private:
 };
 }  // namespace
 
-TbbEngine::TbbEngine(const Options& options)
+TbbCore::TbbCore(const Options& options)
     // TBB numbers arena slots from 0 up to about max_concurrency (a lone worker of a 1-slot arena
     // reports index 1); slots are folded into the counters' array and may share an entry.
-    : EngineBase(options, detail::StatsArray::Writers::shared),
+    : GatedEngineBase(options, detail::StatsArray::Writers::shared),
       // Application threads never join this arena, so the pool needs `workers` TBB threads; TBB
       // counts the main thread in max_allowed_parallelism, hence + 1.
       parallelism_(std::make_unique<tbb::global_control>(
@@ -49,18 +49,14 @@ TbbEngine::TbbEngine(const Options& options)
     }
 }
 
-TbbEngine::~TbbEngine() {
-    shutdown();
-}
-
-void TbbEngine::run(MFASYNCRESULT* item) noexcept {
+void TbbCore::run(MFASYNCRESULT* item) noexcept {
     detail::tsan_acquire(item);  // pairs with tsan_release in put_bulk
     const detail::WorkerScope scope(this);
     const auto slot = static_cast<unsigned>(tbb::this_task_arena::current_thread_index());
     detail::dispatch(item, stats_[slot % stats_.size()], options_);
 }
 
-HRESULT TbbEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+HRESULT TbbCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     return detail::put_each(gate_, items, [this](MFASYNCRESULT* item) noexcept -> HRESULT {
         item->AddRef();
         detail::tsan_release(item);  // TBB's queue is not instrumented; see run()
@@ -74,7 +70,7 @@ HRESULT TbbEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     });
 }
 
-void TbbEngine::stop() noexcept {
+void TbbCore::stop() noexcept {
     gate_.close();  // every accepted item is now enqueued, and no other will be
     // TBB offers no wait for enqueued tasks: wait until each accepted item reports dispatched
     // (bumped last in dispatch, so after it no task touches this engine).
@@ -84,4 +80,6 @@ void TbbEngine::stop() noexcept {
     parallelism_.reset();
 }
 
-}  // namespace wq
+template class Complete<TbbCore>;
+
+}  // namespace wq::detail

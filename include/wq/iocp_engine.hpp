@@ -22,21 +22,17 @@
 #pragma once
 
 #include "wq/detail/engine_base.hpp"
-#include "wq/detail/put_gate.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-namespace wq {
+namespace wq::detail {
 
-class IocpEngine final : public detail::EngineBase<IocpEngine, "iocp"> {
+class IocpCore : public GatedEngineBase<IocpCore, "iocp"> {
 public:
-    explicit IocpEngine(const Options& options = {});
-    ~IocpEngine() override;
-
     /// Like PostQueuedCompletionStatus, one packet per item.
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override {
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final {
         return detail::put_each(gate_, items,
                                 [this](MFASYNCRESULT* item) noexcept { return post(item); });
     }
@@ -48,6 +44,11 @@ public:
     /// Empty when the port can be created here, else why not (io_uring disabled, too old, ...).
     static std::string unavailable_reason();
 
+protected:
+    /// Only as Complete<IocpCore> (IocpEngine), which shuts down before the members go.
+    explicit IocpCore(const Options& options = {});
+    ~IocpCore() override;  // where Port is complete
+
 private:
     friend EngineBase;
     struct Port;  // the platform's completion port, defined by iocp_<os>.cpp
@@ -57,18 +58,24 @@ private:
     /// Closes admission, then queues one stop packet per worker behind every accepted packet.
     void stop() noexcept;
     void after_workers_joined() noexcept;  // closes the port
-    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
 
-    detail::PutGate gate_;
     std::unique_ptr<Port> port_;
 };
 
 #if WQ_OS_LINUX
-namespace detail {
 /// Test hook: makes every io_uring setup fail with `error` (an errno value; 0 restores the real
 /// behaviour), so the unavailable path can be tested on machines where io_uring works.
 void simulate_io_uring_setup_failure(int error) noexcept;
-}  // namespace detail
 #endif
+
+// The vtable and virtual members are emitted with the back-end's source, where put_bulk is
+// visible: the type-erased put (a bulk of one) inlines it there.
+extern template class Complete<IocpCore>;
+
+}  // namespace wq::detail
+
+namespace wq {
+
+using IocpEngine = detail::Complete<detail::IocpCore>;
 
 }  // namespace wq

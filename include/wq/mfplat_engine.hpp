@@ -15,38 +15,58 @@
 #pragma once
 
 #include "wq/detail/engine_base.hpp"
-#include "wq/detail/put_gate.hpp"
 
-#include <memory>
 #include <mutex>
 #include <unordered_map>
 
-namespace wq {
+namespace wq::detail {
 
-class MfplatEngine final : public detail::EngineBase<MfplatEngine, "mfplat"> {
+class MfplatCore : public GatedEngineBase<MfplatCore, "mfplat"> {
 public:
-    explicit MfplatEngine(const Options& options = {});
-    ~MfplatEngine() override;
-
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
     /// The MF work queue identifier (for MF APIs that take one).
     [[nodiscard]] DWORD work_queue() const noexcept { return queue_; }
 
+protected:
+    /// Only as Complete<MfplatCore> (MfplatEngine), which shuts down before the members go.
+    explicit MfplatCore(const Options& options = {});
+
 private:
-    class Trampoline;
-    friend class Trampoline;
+    /// The callback MF sees while an item is queued: puts the caller's callback back and runs it
+    /// with the engine's failure handling and counting. Owned by the engine, which outlives every
+    /// item, so its reference count is fixed.
+    class Trampoline final : public IMFAsyncCallback {
+    public:
+        explicit Trampoline(MfplatCore& engine) : engine_(engine) {}
+        HRESULT QueryInterface(REFIID riid, void** out) override;
+        ULONG AddRef() override { return 2; }
+        ULONG Release() override { return 1; }
+        HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+        HRESULT Invoke(IMFAsyncResult* result) override;
+
+    private:
+        MfplatCore& engine_;
+    };
     friend EngineBase;
 
     HRESULT post(MFASYNCRESULT* item) noexcept;
     void run(IMFAsyncResult* result) noexcept;
     void stop() noexcept;
-    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
 
-    detail::PutGate gate_;
-    std::unique_ptr<Trampoline> trampoline_;
+    Trampoline trampoline_{*this};
     std::mutex callbacks_mutex_;
     std::unordered_map<MFASYNCRESULT*, IMFAsyncCallback*> callbacks_;  // item → caller's callback
     DWORD queue_ = 0;
 };
+
+// The vtable and virtual members are emitted with the back-end's source, where put_bulk is
+// visible: the type-erased put (a bulk of one) inlines it there.
+extern template class Complete<MfplatCore>;
+
+}  // namespace wq::detail
+
+namespace wq {
+
+using MfplatEngine = detail::Complete<detail::MfplatCore>;
 
 }  // namespace wq

@@ -19,22 +19,22 @@
 #pragma once
 
 #include "wq/detail/engine_base.hpp"
-#include "wq/detail/put_gate.hpp"
 
 #include <concurrentqueue.h>
 
 #include <atomic>
 #include <cstdint>
 
-namespace wq {
+namespace wq::detail {
 
-class MpmcEngine final : public detail::EngineBase<MpmcEngine, "mpmc"> {
+class MpmcCore : public GatedEngineBase<MpmcCore, "mpmc"> {
 public:
-    explicit MpmcEngine(const Options& options = {});
-    ~MpmcEngine() override;
+    HRESULT put(MFASYNCRESULT* item) noexcept final;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
 
-    HRESULT put(MFASYNCRESULT* item) noexcept override;
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+protected:
+    /// Only as Complete<MpmcCore> (MpmcEngine), which shuts down before the members go.
+    explicit MpmcCore(const Options& options = {});
 
 private:
     friend EngineBase;
@@ -53,19 +53,27 @@ private:
 
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
     void stop() noexcept;
-    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
     void wake_one_if_needed() noexcept;
     bool try_start_spinning() noexcept;
     void stop_spinning() noexcept;
     void park(detail::WorkerStats& stats, bool was_spinning) noexcept;
 
     moodycamel::ConcurrentQueue<MFASYNCRESULT*> queue_;
-    detail::PutGate gate_;
     alignas(cache_line_size) std::atomic<std::uint64_t> idle_{0};
     // Parked workers sleep on epoch_; every wake-up and the stop bump it first, so a worker that
     // read the old value before parking cannot sleep through the change.
     alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
     std::atomic<bool> stopping_{false};
 };
+
+// The vtable and virtual members are emitted with the back-end's source, where put_bulk is
+// visible: the type-erased put (a bulk of one) inlines it there.
+extern template class Complete<MpmcCore>;
+
+}  // namespace wq::detail
+
+namespace wq {
+
+using MpmcEngine = detail::Complete<detail::MpmcCore>;
 
 }  // namespace wq

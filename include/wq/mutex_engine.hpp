@@ -16,14 +16,18 @@
 #include <deque>
 #include <mutex>
 
-namespace wq {
+namespace wq::detail {
 
-class MutexEngine final : public detail::EngineBase<MutexEngine, "mutex"> {
+class MutexCore : public EngineBase<MutexCore, "mutex"> {
 public:
-    explicit MutexEngine(const Options& options = {});
-    ~MutexEngine() override;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
 
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+protected:
+    /// Only as Complete<MutexCore> (MutexEngine), which shuts down before the members go.
+    explicit MutexCore(const Options& options = {})
+        : EngineBase(options, StatsArray::Writers::one_per_slot) {
+        start_workers();
+    }
 
 private:
     friend EngineBase;
@@ -38,5 +42,15 @@ private:
     unsigned idle_workers_ = 0;         // guarded by mutex_: workers inside wait()
     bool stopping_ = false;             // guarded by mutex_
 };
+
+// The vtable and virtual members are emitted with the back-end's source, where put_bulk is
+// visible: the type-erased put (a bulk of one) inlines it there.
+extern template class Complete<MutexCore>;
+
+}  // namespace wq::detail
+
+namespace wq {
+
+using MutexEngine = detail::Complete<detail::MutexCore>;
 
 }  // namespace wq

@@ -13,7 +13,6 @@
 #pragma once
 
 #include "wq/detail/engine_base.hpp"
-#include "wq/detail/put_gate.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
@@ -21,26 +20,35 @@
 
 #include <memory>
 
-namespace wq {
+namespace wq::detail {
 
-class TbbEngine final : public detail::EngineBase<TbbEngine, "tbb"> {
+class TbbCore : public GatedEngineBase<TbbCore, "tbb"> {
 public:
-    explicit TbbEngine(const Options& options = {});
-    ~TbbEngine() override;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
 
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
+protected:
+    /// Only as Complete<TbbCore> (TbbEngine), which shuts down before the members go.
+    explicit TbbCore(const Options& options = {});
 
 private:
     friend EngineBase;
     void run(MFASYNCRESULT* item) noexcept;
     void stop() noexcept;
-    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
 
-    detail::PutGate gate_;
     std::unique_ptr<tbb::global_control> parallelism_;
     tbb::task_arena arena_;
     /// Pins pool threads while they serve arena_ (only when Options::worker_cpus asks for it).
     std::unique_ptr<tbb::task_scheduler_observer> pinning_;
 };
+
+// The vtable and virtual members are emitted with the back-end's source, where put_bulk is
+// visible: the type-erased put (a bulk of one) inlines it there.
+extern template class Complete<TbbCore>;
+
+}  // namespace wq::detail
+
+namespace wq {
+
+using TbbEngine = detail::Complete<detail::TbbCore>;
 
 }  // namespace wq

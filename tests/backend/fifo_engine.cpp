@@ -5,7 +5,7 @@
 
 namespace wq::test {
 
-HRESULT FifoEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+HRESULT FifoCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }
@@ -24,7 +24,7 @@ HRESULT FifoEngine::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     return S_OK;
 }
 
-void FifoEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+void FifoCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
     std::vector<MFASYNCRESULT*> share;
     std::unique_lock lock(mutex_);
     while (true) {
@@ -57,3 +57,5 @@ void FifoEngine::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
 }
 
 }  // namespace wq::test
+
+template class wq::detail::Complete<wq::test::FifoCore>;

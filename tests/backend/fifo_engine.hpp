@@ -14,15 +14,16 @@
 
 namespace wq::test {
 
-class FifoEngine final : public detail::EngineBase<FifoEngine, "fifo"> {
+class FifoCore : public detail::EngineBase<FifoCore, "fifo"> {
 public:
-    explicit FifoEngine(const Options& options = {})
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
+
+protected:
+    /// Only as Complete<FifoCore> (FifoEngine), which shuts down before the members go.
+    explicit FifoCore(const Options& options = {})
         : EngineBase(options, detail::StatsArray::Writers::one_per_slot) {
         start_workers();
     }
-    ~FifoEngine() override { shutdown(); }
-
-    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept override;
 
 private:
     friend EngineBase;
@@ -48,4 +49,9 @@ private:
     bool stopping_ = false;              // guarded by mutex_
 };
 
+using FifoEngine = detail::Complete<FifoCore>;
+
 }  // namespace wq::test
+
+// Its vtable and virtual members are emitted with fifo_engine.cpp, where put_bulk can inline.
+extern template class wq::detail::Complete<wq::test::FifoCore>;

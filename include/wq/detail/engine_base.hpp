@@ -1,25 +1,33 @@
 // wq/detail/engine_base.hpp — the skeleton every back-end shares, written once (CRTP, so the
 // concrete type's calls stay direct): the resolved options and per-worker counters, the worker
-// threads (named, pinned, marked as this engine's), the type-erased one-liners, and shutdown's
-// frame (refused from a callback, serialised, idempotent).
+// threads (named, pinned, marked as this engine's), the type-erased one-liners, shutdown's frame
+// (refused from a callback, serialised, idempotent), and — through Complete — the shutdown on
+// destruction that must run while the back-end's members still exist.
 //
-// A back-end is `class X final : public detail::EngineBase<X, "name">` (the name make_engine knows
-// it by; its other facts are its wq_backend() line's) that supplies:
-//   HRESULT put_bulk(std::span<MFASYNCRESULT* const>) noexcept override;
+// A back-end is a core, `class XCore : public detail::EngineBase<XCore, "name">` (the name
+// make_engine knows it by; its other facts are its wq_backend() line's) with a protected
+// `explicit XCore(const Options& = {})`, published as `using XEngine = detail::Complete<XCore>;`
+// with `extern template class Complete<XCore>;` beside it and `template class Complete<XCore>;`
+// in its source (so the vtable, and the type-erased put that inlines put_bulk, live there).
+// The core supplies:
+//   HRESULT put_bulk(std::span<MFASYNCRESULT* const>) noexcept final;
 //   [[nodiscard]] std::uint64_t accepted() const noexcept;  items accepted so far (counters().put)
 //   void stop() noexcept;                    shutdown's own part: stop admission, release workers;
 //                                            for a pool it does not own, wait for the drain too
 // and, if it runs worker threads of its own, calls start_workers() last in its constructor and
 //   void worker_main(unsigned index, WorkerStats& stats) noexcept;  returns once drained and
 //   stopped
+// A core whose admission is a PutGate (puts without a lock, counted in the gate) derives from
+// GatedEngineBase<XCore, "name"> instead: it supplies gate_ and accepted().
 // Optional: `put` (a faster single put than a bulk of one), `static std::string
 // unavailable_reason()` (empty when it can run here; the registry asks), and
-// `void after_workers_joined() noexcept` (release what the workers used).
-// Its destructor calls shutdown() (its members must outlive the workers), and it befriends the
-// base (`friend EngineBase;`) so the hooks may stay private.
+// `void after_workers_joined() noexcept` (release what the workers used). It befriends the base
+// (`friend EngineBase;`) so the hooks may stay private. It declares no destructor of its own that
+// shuts down: Complete's does, before any member of the core is destroyed.
 #pragma once
 
 #include "wq/detail/dispatch.hpp"
+#include "wq/detail/put_gate.hpp"
 #include "wq/engine.hpp"
 
 #include <algorithm>
@@ -28,6 +36,7 @@
 #include <span>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace wq::detail {
@@ -114,5 +123,37 @@ private:
     bool shut_down_ = false;     // guarded by shutdown_mutex_
     std::vector<std::thread> workers_;
 };
+
+/// EngineBase for back-ends that admit puts through a PutGate (no lock on the put path): the gate
+/// is theirs to enter and close, and it counts what they accepted.
+template <class Derived, FixedName Name>
+class GatedEngineBase : public EngineBase<Derived, Name> {
+protected:
+    using EngineBase<Derived, Name>::EngineBase;
+    ~GatedEngineBase() override = default;
+
+    PutGate gate_;
+
+private:
+    friend EngineBase<Derived, Name>;
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return gate_.accepted(); }
+};
+
+/// The complete back-end type: the core, shut down (drained, workers joined) by the destructor
+/// before any of the core's members goes — so no back-end can forget to, and none writes it. A
+/// core's constructor is protected: this is the only way to make one.
+template <class Core>
+class Complete final : public Core {
+public:
+    explicit Complete(const Options& options = {}) : Core(options) {}
+    ~Complete() override { this->shutdown(); }
+};
+
+/// True for Complete<Core> whose Core cannot be made on its own (what wq_backend() checks).
+template <class Engine>
+inline constexpr bool is_complete_backend = false;
+template <class Core>
+inline constexpr bool is_complete_backend<Complete<Core>> =
+    !std::is_constructible_v<Core, const Options&>;
 
 }  // namespace wq::detail
