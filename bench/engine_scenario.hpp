@@ -141,6 +141,70 @@ inline std::pair<std::uint64_t, std::uint64_t> totals(PerThread<Tally>& tallies)
     return {count, checksum};
 }
 
+/// Wakes the benchmark thread when a round's items are all dispatched, with no poller on the
+/// measured CPUs (a thread waking every few µs steals from the workers on a small machine).
+/// Callbacks tally every item in their own thread's Tally; every marker_every-th id, and a
+/// round's last id, also counts once in a shared word (one locked add per 64 items), and the
+/// callback that completes a round's markers wakes the waiter (atomic wait: a futex). The waiter
+/// then confirms the exact count from the engine's own `dispatched` counter (bumped after the
+/// engine's last touch of the item, so the next round may reuse it), yielding for the few items
+/// another worker finishes after the round's last marker.
+class RoundSignal {
+public:
+    static constexpr std::uint64_t marker_every = 64;
+
+    /// Ids run from 1 to round_items in every round.
+    explicit RoundSignal(std::uint64_t round_items)
+        : round_items_(round_items),
+          markers_per_round_(round_items / marker_every + (round_items % marker_every != 0)) {}
+
+    /// On the dispatching thread, in the callback.
+    void dispatched(std::uint64_t id) noexcept {
+        if (id % marker_every != 0 && id != round_items_) {
+            return;
+        }
+        // acq_rel: orders this callback's tally before the waiter's wake-up (the waiter's exact
+        // check reads the engine's counters, which need no such order: it only waits longer).
+        const std::uint64_t markers = markers_.fetch_add(1, std::memory_order_acq_rel) + 1;
+        if (markers % markers_per_round_ == 0) {
+            markers_.notify_all();
+        }
+    }
+
+    /// From any thread: the round will not complete (a put was refused); wakes the waiter.
+    void abort() noexcept {
+        markers_.fetch_add(aborted, std::memory_order_acq_rel);
+        markers_.notify_all();
+    }
+
+    /// Sleeps until `rounds` rounds are dispatched, `dispatched()` counting them exactly, or until
+    /// abort(). True when they are.
+    template <class Dispatched>
+    bool wait(std::uint64_t rounds, Dispatched&& dispatched) {
+        const std::uint64_t markers = rounds * markers_per_round_;
+        // Ends: every round's markers are dispatched (the last one notifies), or abort() notifies.
+        for (std::uint64_t seen = markers_.load(std::memory_order_acquire); seen < markers;
+             seen = markers_.load(std::memory_order_acquire)) {
+            markers_.wait(seen, std::memory_order_acquire);
+        }
+        if (markers_.load(std::memory_order_acquire) >= aborted) {
+            return false;
+        }
+        // Ends: the items still in flight are on workers that have run their callbacks' marker
+        // check or are about to finish them; each returns and counts in a few µs.
+        while (dispatched() < rounds * round_items_) {
+            std::this_thread::yield();
+        }
+        return true;
+    }
+
+private:
+    static constexpr std::uint64_t aborted = std::uint64_t{1} << 62;
+    const std::uint64_t round_items_;
+    const std::uint64_t markers_per_round_;
+    alignas(cache_line_size) std::atomic<std::uint64_t> markers_{0};
+};
+
 // ---- Counters
 
 /// The latency counters every latency-reporting scenario sets from its histogram, in ns:

@@ -3,11 +3,12 @@
 //
 // Each iteration is a round: P producer threads put their share of the round's items (singly or
 // in bulks of B), and the round ends when the engine has dispatched them all. Exactly-once is
-// checked at the end by count and checksum; a mismatch fails the benchmark. cpu_ns_per_item: the
-// CPU every thread but the producers and the benchmark's own used, per item (the engine's
-// workers: dispatch, spinning and the callbacks' work); parks_per_item where the back-end's parks
-// are observable. With `idle_after` the engine then sits idle for 100 ms and idle_cpu_pct says
-// what it burnt (as cpu/).
+// checked at the end by count and checksum; a mismatch fails the benchmark. The benchmark thread
+// sleeps through each round (RoundSignal): no poller competes with the threads it measures.
+// cpu_ns_per_item: the CPU every thread but the producers and the benchmark's own used, per item
+// (the engine's workers: dispatch, spinning and the callbacks' work); parks_per_item where the
+// back-end's parks are observable. With `idle_after` the engine then sits idle for 100 ms and
+// idle_cpu_pct says what it burnt (as cpu/).
 #pragma once
 
 #include "engine_scenario.hpp"
@@ -82,6 +83,7 @@ private:
         void operator()(BenchItem* item) const {
             busy_work(run->shape_.work_ns);
             run->tallies_.mine().add(item->id);
+            run->signal_.dispatched(item->id);
         }
     };
 
@@ -111,6 +113,7 @@ private:
                 }
                 if (hr != S_OK) {
                     put_failed_.store(true, std::memory_order_relaxed);
+                    signal_.abort();
                 }
             }
             producer_cpu_[p].store(thread_cpu_ns() - cpu_start, std::memory_order_relaxed);
@@ -120,20 +123,15 @@ private:
         }
     }
 
-    // The benchmark's iterations: one round each. Returns how many rounds were started.
+    // The benchmark's iterations: one round each, the benchmark thread asleep until its items are
+    // dispatched (RoundSignal). Returns how many rounds were started.
     std::uint64_t measure_rounds() {
         std::uint64_t rounds = 0;
         for ([[maybe_unused]] auto _ : state_) {
-            const std::uint64_t target = (rounds + 1) * round_items_;
             start_round_.arrive_and_wait();
-            // Ends: every accepted item is dispatched; a failed put is reported instead.
-            while (engine_->counters().dispatched < target &&
-                   !put_failed_.load(std::memory_order_relaxed)) {
-                std::this_thread::sleep_for(std::chrono::microseconds{20});
-            }
             ++rounds;
-            if (put_failed_.load(std::memory_order_relaxed)) {
-                break;
+            if (!signal_.wait(rounds, [this] { return engine_->counters().dispatched; })) {
+                break;  // a put was refused: report() says so
             }
         }
         return rounds;
@@ -174,6 +172,7 @@ private:
     const std::size_t round_items_;
     const Placement placement_;
     PerThread<Tally> tallies_;
+    RoundSignal signal_{round_items_};
     OnInvoke on_invoke_;
     StaticCallback<OnInvoke> callback_;
     std::vector<BenchItem> items_;
