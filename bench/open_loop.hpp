@@ -69,6 +69,9 @@ public:
 
     std::uint64_t id = 0;
     std::int64_t intended_ns = 0;
+    /// Set by a benchmark that reuses the item before its previous trip is over (stream/): the
+    /// callback clears it.
+    std::atomic<bool> in_flight{false};
 
 private:
     std::atomic<ULONG> refs_{1};

@@ -2,12 +2,20 @@
 // engine's overhead over a bare queue is visible (README "Benchmark names"):
 //
 //   peer/<queue>/shape:pingpong   rtt_ns ratio_to_floor   two queues, one value bouncing
-//   peer/<queue>/shape:1p1c       items_per_second        one producer, one consumer
+//   peer/<queue>/shape:stream     items_per_second        one producer, one consumer, continuous:
+//                                 what the queues' own benchmarks measure (stream/'s peer)
+//   peer/<queue>/shape:loop       items_per_second        the same stream as a plain two-thread
+//                                 loop outside the iteration protocol: the cross-check of stream
+//   peer/<queue>/shape:1p1c       items_per_second        rounds of 32 768 that drain to empty
+//                                 before the next starts: throughput/'s method (its peer), about
+//                                 half the stream rate (README "Peers")
 //
 // Queues: moodycamel (ConcurrentQueue, the one `mpmc` is built on, used the same way: enqueue
 // without a token, dequeue with a consumer token), atomic_queue (AtomicQueueB), boost_lockfree
 // (boost::lockfree::queue), tbb_bounded (tbb::concurrent_bounded_queue, non-blocking try_*). Both
-// sides spin on an empty queue, as the engines' spinning workers do.
+// sides spin on an empty queue, as the engines' spinning workers do; a consumer counts and sums in
+// registers and publishes only when a round or the stream ends (no line the producer reads is
+// written per item).
 #include "common.hpp"
 #include "scenario.hpp"
 
@@ -84,7 +92,7 @@ struct TbbBounded {
 
 template <class Queue>
 void push_spinning(Queue& queue, Value value) {
-    // Ends: a consumer drains the queue (the capacity is never reached in these shapes).
+    // Ends: a consumer pops (the bounded queues refuse a push while full; the others grow).
     while (!queue.try_push(value)) {
         detail::cpu_pause();
     }
@@ -162,7 +170,9 @@ void peer_1p1c(benchmark::State& state) {
             if (consumer.try_pop(value)) {
                 ++count;
                 sum += value;
-                consumed.store(count, std::memory_order_release);
+                if (count % round_items == 0) {  // a round is done: the producer waits for it
+                    consumed.store(count, std::memory_order_release);
+                }
             } else {
                 detail::cpu_pause();
             }
@@ -192,10 +202,103 @@ void peer_1p1c(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(rounds * round_items));
 }
 
+// Exactly-once for a stream of the values 1..count: the consumer's count and sum.
+bool stream_intact(std::uint64_t count, std::uint64_t popped, std::uint64_t sum) {
+    return popped == count && sum == count * (count + 1) / 2;
+}
+
+double per_second(std::uint64_t items, Clock::duration took) {
+    return static_cast<double>(items) / std::chrono::duration<double>(took).count();
+}
+
+// A continuous stream: each iteration the benchmark thread pushes a chunk of values, and the
+// consumer pops them as they come; nothing waits for the queue to drain until a stop value ends
+// the stream. The rate counts from the first push to the consumer's last pop.
+template <class Queue>
+void peer_stream(benchmark::State& state) {
+    constexpr std::size_t chunk = 4096;
+    constexpr Value stop = UINTPTR_MAX;
+    const Placement placement = place(state, 2, 0);
+    const ScopedPin pin = placement.pin_app(0);
+    auto queue = std::make_unique<Queue>();
+    std::uint64_t popped = 0;
+    std::uint64_t sum = 0;
+    Clock::time_point last_pop;
+    std::thread consumer_thread([&] {  // its results are read after join()
+        const ScopedPin consumer_pin = placement.pin_app(1);
+        typename Queue::Consumer consumer(*queue);
+        for (Value value = pop_spinning<Queue>(consumer); value != stop;
+             value = pop_spinning<Queue>(consumer)) {
+            ++popped;
+            sum += value;
+        }
+        last_pop = Clock::now();
+    });
+    Value pushed = 0;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        for (std::size_t i = 0; i < chunk; ++i) {
+            push_spinning(*queue, ++pushed);
+        }
+    }
+    push_spinning(*queue, stop);
+    consumer_thread.join();
+    if (!stream_intact(pushed, popped, sum)) {
+        state.SkipWithError("exactly-once violated: consumed count or checksum mismatch");
+    }
+    state.counters["items_per_second"] = per_second(pushed, last_pop - start);
+}
+
+// The cross-check of stream: the same queue, the same two CPUs, as the plainest loop there is —
+// one thread pushes 1..N, the other pops N, timed from a start flag to the last pop — with
+// nothing of the benchmark's iteration protocol in between.
+template <class Queue>
+void peer_loop(benchmark::State& state) {
+    constexpr std::uint64_t items = std::uint64_t{1} << 21;
+    const Placement placement = place(state, 2, 0);
+    const ScopedPin pin = placement.pin_app(0);
+    std::uint64_t streamed = 0;
+    Clock::duration busy{};
+    bool intact = true;
+    for ([[maybe_unused]] auto _ : state) {
+        auto queue = std::make_unique<Queue>();
+        std::atomic<bool> go{false};
+        std::uint64_t sum = 0;
+        Clock::time_point last_pop;
+        std::thread consumer_thread([&] {  // its results are read after join()
+            const ScopedPin consumer_pin = placement.pin_app(1);
+            typename Queue::Consumer consumer(*queue);
+            // Ends: the benchmark thread sets go right after starting this thread.
+            while (!go.load(std::memory_order_acquire)) {
+                detail::cpu_pause();
+            }
+            for (std::uint64_t n = 0; n < items; ++n) {
+                sum += pop_spinning<Queue>(consumer);
+            }
+            last_pop = Clock::now();
+        });
+        const auto start = Clock::now();
+        go.store(true, std::memory_order_release);
+        for (Value v = 1; v <= items; ++v) {
+            push_spinning(*queue, v);
+        }
+        consumer_thread.join();
+        intact = intact && stream_intact(items, items, sum);
+        streamed += items;
+        busy += last_pop - start;
+    }
+    if (!intact) {
+        state.SkipWithError("exactly-once violated: checksum mismatch");
+    }
+    state.counters["items_per_second"] = per_second(streamed, busy);
+}
+
 template <class Queue>
 void register_peer(bool throughput) {
     const std::string prefix = std::string("peer/") + Queue::name;
     if (throughput) {
+        add(Suite::standard, prefix + "/shape:stream", peer_stream<Queue>, benchmark::kMillisecond);
+        add(Suite::standard, prefix + "/shape:loop", peer_loop<Queue>, benchmark::kMillisecond);
         add(Suite::standard, prefix + "/shape:1p1c", peer_1p1c<Queue>, benchmark::kMillisecond);
     } else {
         add(Suite::standard, prefix + "/shape:pingpong", peer_pingpong<Queue>);

@@ -1,0 +1,96 @@
+// bench/scenarios/stream.cpp — a continuous stream through an engine, the engines' side of
+// peer/<queue>/shape:stream (bench/scenarios.json "stream").
+#include "engine_scenario.hpp"
+
+#include <vector>
+
+namespace wq::bench {
+namespace {
+
+// ---- stream/<backend>/producers:1/workers:1
+// The benchmark thread puts items one at a time, a chunk per iteration, and never waits for the
+// engine to drain: it takes the items round a ring, and an item goes round again once the callback
+// of its previous trip has cleared its in_flight flag — so at most ring_items are queued, the
+// bounded peers' capacity, and a producer faster than the worker waits for it as it would on a
+// full queue. The rate counts from the first put to the last dispatch (the drain at the end
+// included). Exactly-once by count and checksum; cpu_ns_per_item: the worker's CPU per item (every
+// thread's but the benchmark's); parks_per_item where parks are observable.
+
+constexpr std::size_t ring_items = 65'536;
+constexpr std::size_t chunk = 4096;
+
+template <class Make>
+void stream(benchmark::State& state, const Make& make) {
+    const Placement placement = place(state, 1, 1);
+    const ScopedPin pin = placement.pin_app(0);
+    PerThread<Tally> tallies;
+    auto on_invoke = [&](BenchItem* item) {
+        tallies.mine().add(item->id);
+        // release: the tally and this trip's reads of the item happen before the next put of it.
+        item->in_flight.store(false, std::memory_order_release);
+    };
+    StaticCallback<decltype(on_invoke)> callback(on_invoke);
+    std::vector<BenchItem> ring(ring_items);
+    for (BenchItem& item : ring) {
+        item.pCallback = &callback;
+    }
+    auto engine = make(placement.options);  // declared last: shut down before the ring goes
+    EngineOf<Make>& direct = *engine;
+    const std::uint64_t parks_before = engine->counters().parks;
+    const OtherThreadsCpu others;
+    std::uint64_t sent = 0;
+    std::uint64_t checksum = 0;
+    bool refused = false;
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        for (std::size_t i = 0; i < chunk; ++i) {
+            BenchItem& item = ring[sent % ring_items];
+            // Ends: the engine dispatches the item's previous trip (its contract).
+            while (item.in_flight.load(std::memory_order_acquire)) {
+                detail::cpu_pause();
+            }
+            item.id = sent + 1;
+            item.in_flight.store(true, std::memory_order_relaxed);  // published by the put
+            if (direct.put(&item) != S_OK) {
+                item.in_flight.store(false, std::memory_order_relaxed);
+                refused = true;
+                break;
+            }
+            ++sent;
+            checksum += sent;
+        }
+        if (refused) {
+            break;
+        }
+    }
+    // Ends: every accepted item is dispatched (the contract); the drain is part of the stream.
+    while (engine->counters().dispatched < sent) {
+        std::this_thread::yield();
+    }
+    const double elapsed = elapsed_ns(start);
+    const double worker_cpu = others.ns();
+    const std::uint64_t parks = engine->counters().parks - parks_before;
+    engine->shutdown();
+    const auto [count, sum] = totals(tallies);
+    if (refused) {
+        state.SkipWithError("a put was refused");
+    } else if (count != sent || sum != checksum) {
+        state.SkipWithError("exactly-once violated: dispatched count or checksum mismatch");
+    }
+    const auto items = static_cast<double>(std::max<std::uint64_t>(sent, 1));
+    state.counters["items_per_second"] = items / (elapsed * 1e-9);
+    state.counters["cpu_ns_per_item"] = std::max(0.0, worker_cpu) / items;
+    if (Make::parks_observable) {
+        state.counters["parks_per_item"] = static_cast<double>(parks) / items;
+    }
+}
+
+const bool registered = register_engine_family("stream", []<class EngineT>() {
+    add(
+        Suite::standard, benchmark_name<EngineT>("stream", "/producers:1/workers:1"),
+        [](benchmark::State& state) { stream(state, Concrete<EngineT>{}); },
+        benchmark::kMillisecond);
+});
+
+}  // namespace
+}  // namespace wq::bench
