@@ -59,14 +59,19 @@ void add_concrete_and_erased(std::string_view scenario, std::string_view concret
 }
 
 /// Registers family `scenario` as the concrete/make_engine pair for every available back-end:
-/// <scenario>/<b><concrete_params> and <scenario>/<b><erased_params>. `run(state, make)` is the
-/// benchmark.
+/// <scenario>/<b><concrete_params> and <scenario>/<b><erased_params> (a calibration engine, where
+/// the row hosts them: the concrete one alone). `run(state, make)` is the benchmark.
 template <class Run>
 bool register_twin_family(std::string_view scenario, std::string_view concrete_params,
                           std::string_view erased_params, Run run) {
     return register_family(scenario, [=] {
-        for_each_available_backend([&]<class EngineT>() {
-            add_concrete_and_erased<EngineT>(scenario, concrete_params, erased_params, run);
+        for_each_engine_of(scenario, [&]<class EngineT>() {
+            if constexpr (is_calibration<EngineT>) {  // make_engine does not know it
+                add(Suite::standard, benchmark_name<EngineT>(scenario, concrete_params),
+                    [run](benchmark::State& state) { run(state, Concrete<EngineT>{}); });
+            } else {
+                add_concrete_and_erased<EngineT>(scenario, concrete_params, erased_params, run);
+            }
         });
     });
 }

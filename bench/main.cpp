@@ -10,6 +10,7 @@
 //   wq_bench --wq_workload=SPEC only workload/<backend>/... for SPEC (bench/workload.hpp; may be
 //                               repeated): what scripts/choose runs
 //   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
+#include "calibration.hpp"
 #include "common.hpp"
 #include "scenario.hpp"
 #include "workload.hpp"
@@ -131,6 +132,7 @@ std::string backend_catalogue_json() {
 void add_context(const std::string& suite) {
     benchmark::AddCustomContext("wq.backends", join(available_backends()));
     benchmark::AddCustomContext("wq.backend_catalogue", backend_catalogue_json());
+    benchmark::AddCustomContext("wq.calibration_engines", calibration_engines_json());
     // The floors as measured at start-up (the floor/ benchmarks measure them again in the run).
     benchmark::AddCustomContext("wq.floor_cacheline_rtt_ns",
                                 std::to_string(floors().cacheline_rtt_ns));

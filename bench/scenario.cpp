@@ -28,6 +28,15 @@ bool register_family(std::string_view name, std::function<void()> add_benchmarks
     return true;
 }
 
+bool hosts_calibration(std::string_view name) {
+    for (const ScenarioRow& row : scenario_table) {
+        if (row.name == name) {
+            return row.calibration;
+        }
+    }
+    return false;
+}
+
 const std::vector<Workload>& requested_workloads() {
     return workloads_of_run();
 }

@@ -11,6 +11,7 @@
 //   });
 #pragma once
 
+#include "calibration.hpp"
 #include "wq/backend_list.hpp"
 
 #include <functional>
@@ -44,11 +45,31 @@ void for_each_available_backend(Visit&& visit) {
     });
 }
 
-/// A family whose benchmarks are per back-end: `add` is a captureless generic lambda,
-/// `[]<class EngineT>() { ... }`, called for each available back-end when the family registers.
+/// Whether family `name`'s row hosts the calibration engines ("calibration": true).
+bool hosts_calibration(std::string_view name);
+
+/// Calls visit.template operator()<E>() for every engine family `name` runs: the available
+/// back-ends, then the calibration engines where its row hosts them.
+template <class Visit>
+void for_each_engine_of(std::string_view name, Visit&& visit) {
+    for_each_available_backend(visit);
+    if (hosts_calibration(name)) {
+        CalibrationEngines::for_each(visit);
+    }
+}
+
+/// Whether EngineT is a calibration engine (its benchmarks may skip what it cannot host).
+template <class EngineT>
+inline constexpr bool is_calibration = false;
+template <std::uint64_t DelayNs, detail::FixedName Name>
+inline constexpr bool is_calibration<detail::Complete<InlineCore<DelayNs, Name>>> = true;
+
+/// A family whose benchmarks are per engine: `add` is a captureless generic lambda,
+/// `[]<class EngineT>() { ... }`, called for each engine of for_each_engine_of(name) when the
+/// family registers.
 template <class AddForBackend>
 bool register_engine_family(std::string_view name, AddForBackend /*add*/) {
-    return register_family(name, [] { for_each_available_backend(AddForBackend{}); });
+    return register_family(name, [name] { for_each_engine_of(name, AddForBackend{}); });
 }
 
 }  // namespace wq::bench

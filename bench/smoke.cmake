@@ -4,6 +4,7 @@
 #   -DBENCH -DOUT -DPYTHON -DSCRIPTS, and either
 #   -DPEERS=a,b,...        the full suite; these peer queues must have run
 #   "-DWORKLOADS=spec;..." wq_bench --wq_workload=spec for each; workload/<b>/<suffix>, nothing else
+#   -DCALIBRATION=1        the calibration engines alone: each ran, and a delay shows as one
 if(DEFINED WORKLOADS)
   set(args "")
   set(check --workload)
@@ -14,11 +15,19 @@ if(DEFINED WORKLOADS)
     string(REPLACE "," "/" suffix "${suffix}")
     list(APPEND check "${suffix}")
   endforeach()
+elseif(DEFINED CALIBRATION)
+  # The calibration engines alone, long enough for a steady median (bench/calibration.hpp).
+  set(args "--benchmark_filter=/inline")
+  set(min_time 0.2)
+  set(check --calibration)
 else()
   set(args --wq_full)
   set(check --peers "${PEERS}")
 endif()
-execute_process(COMMAND "${BENCH}" ${args} --benchmark_min_time=0.01 "--benchmark_out=${OUT}"
+if(NOT DEFINED min_time)
+  set(min_time 0.01)
+endif()
+execute_process(COMMAND "${BENCH}" ${args} --benchmark_min_time=${min_time} "--benchmark_out=${OUT}"
                         --benchmark_out_format=json
                 RESULT_VARIABLE run_result OUTPUT_QUIET)
 if(NOT run_result EQUAL 0)

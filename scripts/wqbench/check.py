@@ -2,18 +2,22 @@
 skipped by error), every name follows its row of the scenario table (bench/scenarios.json) and
 carries that row's counters, every scenario has a result for every back-end the run could use
 (the run's own catalogue) with the same parameter sets, each complete (every word of a {a|b},
-both forms of an optional part), every floor ran, and every peer queue given ran.
+both forms of an optional part), every floor ran, every peer queue given ran, and every
+calibration engine of the run's context ran in each scenario that hosts them (and in no other).
 
   python3 -m wqbench check RESULTS.json --peers moodycamel,atomic_queue
   python3 -m wqbench check RESULTS.json --workload SUFFIX [SUFFIX ...]
+  python3 -m wqbench check RESULTS.json --calibration
 
 The second form checks a --wq_workload run: workload/<b>/SUFFIX for every back-end and suffix
-given, and nothing else. Exit 0 all well, 1 a problem (each printed as FAIL ...), 2 bad input.
+given, and nothing else; the third a run of the calibration engines alone (ctest
+bench.calibration), whose order the first form checks too. Exit 0 all well, 1 a problem (each printed as FAIL ...), 2 bad input.
 """
 import json
 
 from wqbench.cli import InputError, Parser, run
-from wqbench.table import backend_catalogue, load_table, parse, stable_name
+from wqbench.table import (backend_catalogue, calibration_engines, load_table, parse,
+                           stable_name)
 
 
 def load_rows(path):
@@ -27,7 +31,7 @@ def load_rows(path):
     return data
 
 
-def check_rows(data, scenarios, catalogue):
+def check_rows(data, scenarios, catalogue, calibration=()):
     """(problems, {(scenario name, subject): [(params, match)]}) over every result row."""
     problems, seen = [], {}
     for bench in data["benchmarks"]:
@@ -41,7 +45,12 @@ def check_rows(data, scenarios, catalogue):
             continue
         scenario, subject, params, match = parsed
         observable = False
-        if scenario.subject == "backend":
+        if scenario.subject == "backend" and subject in calibration:
+            if not scenario.calibration:
+                problems.append(f"{name}: calibration engine '{subject}' in a scenario that does "
+                                f"not host them (bench/scenarios.json \"calibration\")")
+                continue
+        elif scenario.subject == "backend":
             if subject not in catalogue:
                 problems.append(f"{name}: back-end '{subject}' is not in the run's catalogue")
                 continue
@@ -53,11 +62,14 @@ def check_rows(data, scenarios, catalogue):
     return problems, seen
 
 
-def check_coverage(scenarios, seen, backends, peers):
+def check_coverage(scenarios, seen, backends, peers, calibration=()):
     problems = []
     for scenario in scenarios:
         if scenario.on_demand:
             continue
+        if scenario.calibration:
+            problems += [f"{scenario.name}: no results for calibration engine {engine}"
+                         for engine in calibration if (scenario.name, engine) not in seen]
         if scenario.subject == "floor":
             expected = set(scenario.subjects)
             ran = {f"{scenario.name}/{subject}{params}" for (name, subject), runs in seen.items()
@@ -90,6 +102,40 @@ def check_coverage(scenarios, seen, backends, peers):
     return problems
 
 
+def check_calibration(data, scenarios, engines):
+    """Every delayed calibration engine reports more than the undelayed one, in the counter and at
+    the params each hosting row names: the harness shows a known delay as such. Only the order is
+    checked (no timing goal), and each engine must have run there."""
+    base = next((name for name, entry in engines.items() if not entry.get("delay_ns")), None)
+    values = {}
+    for bench in data["benchmarks"]:
+        if bench.get("run_type", "iteration") != "iteration" or bench.get("error_occurred"):
+            continue
+        parsed = parse(stable_name(bench["name"]), scenarios)
+        if parsed is None or parsed[1] not in engines or not parsed[0].calibration:
+            continue
+        scenario, subject, params = parsed[:3]
+        spec = scenario.calibration
+        if spec.get("params", "") in params and spec["counter"] in bench:
+            values.setdefault((scenario.name, params), {}).setdefault(subject, []).append(
+                float(bench[spec["counter"]]))
+    problems = []
+    for scenario in scenarios:
+        if scenario.calibration and not any(name == scenario.name for name, _ in values):
+            problems.append(f"{scenario.name}: no calibration results at "
+                            f"'{scenario.calibration.get('params', '')}'")
+    for (name, params), by in sorted(values.items()):
+        medians = {engine: sorted(v)[len(v) // 2] for engine, v in by.items()}
+        for engine in sorted(engines):
+            if engine not in medians:
+                problems.append(f"{name}/{engine}{params}: did not run")
+            elif engine != base and base in medians and medians[engine] <= medians[base]:
+                problems.append(f"{name}/{engine}{params}: {medians[engine]:g} is not above "
+                                f"{base}'s {medians[base]:g}: the harness does not report its "
+                                f"{engines[engine]['delay_ns']} ns delay")
+    return problems
+
+
 def check_workloads(seen, backends, suffixes):
     problems = []
     got = {(subject, params) for (name, subject), runs in seen.items() if name == "workload"
@@ -111,17 +157,27 @@ def check(argv):
     parser.add_argument("--peers", default="", help="comma-separated peer queues that must run")
     parser.add_argument("--workload", nargs="+", metavar="SUFFIX",
                         help="check a --wq_workload run with these suffixes instead")
+    parser.add_argument("--calibration", action="store_true",
+                        help="check a run of the calibration engines alone: each ran where its "
+                             "scenarios host it, and a delayed one reports above the undelayed")
     args = parser.parse_args(argv)
     scenarios = load_table()
     data = load_rows(args.results)
     catalogue = backend_catalogue(data.get("context", {}))
     backends = sorted(name for name, facts in catalogue.items() if facts.get("available"))
-    problems, seen = check_rows(data, scenarios, catalogue)
+    engines = calibration_engines(data.get("context", {}))
+    problems, seen = check_rows(data, scenarios, catalogue, sorted(engines))
     if args.workload:
         problems += check_workloads(seen, backends, args.workload)
+    elif args.calibration:
+        if not engines:
+            raise InputError(f"results file '{args.results}' lists no calibration engines "
+                             "(wq.calibration_engines): not a run of this wq_bench")
+        problems += check_calibration(data, scenarios, engines)
     else:
         problems += check_coverage(scenarios, seen, backends,
-                                   [p for p in args.peers.split(",") if p])
+                                   [p for p in args.peers.split(",") if p], sorted(engines))
+        problems += check_calibration(data, scenarios, engines) if engines else []
     for problem in problems:
         print(f"FAIL {problem}")
     count = len(data["benchmarks"])

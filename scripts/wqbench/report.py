@@ -18,7 +18,7 @@ from wqbench.cli import OK, InputError, Parser
 from wqbench.report_plots import PLOTS, assign_colours
 from wqbench.results import load, rows_by_name
 from wqbench.summary import render
-from wqbench.table import backend_catalogue, load_table
+from wqbench.table import backend_catalogue, calibration_engines, load_table
 
 # The scenarios whose subject is a back-end (bench/scenarios.json).
 ENGINE_SCENARIOS = {s.name for s in load_table() if s.subject == "backend"}
@@ -54,6 +54,7 @@ class Run:
         listed = listed or list(catalogue)
         seen = {name.split("/")[1] for name in self.rows
                 if name.split("/")[0] in ENGINE_SCENARIOS}
+        seen -= set(calibration_engines(self.context))  # the harness's, in the summary's text
         return [b for b in listed if b in seen] + sorted(seen - set(listed))
 
 

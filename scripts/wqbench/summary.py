@@ -9,7 +9,7 @@ Standard library only (runs on any python3).
 from wqbench.cli import BAD_INPUT, OK, Parser, run
 from wqbench.fmt import human, human_precise, short
 from wqbench.results import load
-from wqbench.table import load_table, parse
+from wqbench.table import calibration_engines, load_table, parse
 
 LABEL_WIDTH = 34
 CELL = 13
@@ -45,6 +45,8 @@ class Run:
         self.peers = {}    # shape params -> {queue: value}
         self.groups = {}   # (scenario, params) -> {backend: row}
         self.twins = {}    # (scenario, backend, base params) -> [concrete row, make_engine row]
+        self.calibration_engines = calibration_engines(self.context)
+        self.calibration = {}  # (scenario, params) -> {calibration engine: row}
         self.backends = []
         for row in self.rows:
             parsed = parse(row["name"], scenarios)
@@ -64,6 +66,8 @@ class Run:
             key = scenario.key_for(params)
             if key and key["counter"] in row:
                 self.peers.setdefault(params, {})[subject] = (float(row[key["counter"]]), key)
+        elif subject in self.calibration_engines:
+            self.calibration.setdefault((scenario, params), {})[subject] = row
         elif "/via:make_engine" in params:
             base = params.replace("/via:make_engine", "")
             self.twins.setdefault((scenario, subject, base), [None, None])[1] = row
@@ -136,6 +140,33 @@ def peer_lines(run):
         cells = [f"{'*' if i == 0 else ' '}{q} {human(v[0], unit)}"
                  for i, (q, v) in enumerate(ranked)]
         lines.append(f"  {params.removeprefix('/shape:'):<10}" + "   ".join(cells))
+    return lines
+
+
+def harness_lines(run):
+    """The calibration engines' figures: the harness's own overhead (the undelayed engine) and how
+    far a known delay moved it (each delayed one), per scenario that hosts them."""
+    engines = run.calibration_engines
+    base = next((name for name, entry in engines.items() if not entry.get("delay_ns")), None)
+    if not run.calibration or base is None:
+        return []
+    lines = ["", "harness overhead — calibration engines, never ranked (bench/calibration.hpp)"]
+    for (scenario, params), by in sorted(run.calibration.items(),
+                                         key=lambda kv: run.scenarios.index(kv[0][0])):
+        spec = scenario.calibration or {}
+        counter = spec.get("counter")
+        if spec.get("params", "") not in params or base not in by or counter not in by[base]:
+            continue
+        overhead = float(by[base][counter])
+        cells = [f"{base} {human(overhead, 'ns')}"]
+        for name, entry in engines.items():
+            delay = float(entry.get("delay_ns") or 0)
+            if name == base or not delay or counter not in by.get(name, {}):
+                continue
+            moved = float(by[name][counter]) - overhead
+            cells.append(f"{name} {human(overhead + moved, 'ns')}: +{human(moved, 'ns')} for a "
+                         f"{human(delay, 'ns')} delay ({100 * (moved - delay) / delay:+.1f}%)")
+        lines.append(f"  {scenario.name + params + ' ' + counter:<40}" + ";  ".join(cells))
     return lines
 
 
@@ -264,7 +295,7 @@ def render(data):
     """(the summary's text, whether every benchmark ran) for parsed result-file data."""
     scenarios = load_table()
     run = Run(data, scenarios)
-    lines = header_lines(run) + peer_lines(run)
+    lines = header_lines(run) + peer_lines(run) + harness_lines(run)
     for scenario in scenarios:
         if scenario.subject == "backend":
             lines += scenario_lines(run, scenario)

@@ -91,6 +91,9 @@ class Scenario:
         self.names = row.get("names")
         self.peer = row.get("peer")
         self.subjects = row.get("subjects")
+        # {"counter", "params"?}: the calibration engines run here too; that counter of theirs
+        # (at those params) is the harness overhead.
+        self.calibration = row.get("calibration")
         self.params_regex = re.compile(grammar_regex(self.params) + "$")
         self.enumerations = enumerations(self.params)
 
@@ -164,3 +167,10 @@ def backend_catalogue(context):
     names = [b for b in context.get("wq.backends", "").split(",") if b]
     return {name: {"name": name, "available": True, "owns_threads": None,
                    "parks_observable": None} for name in names}
+
+
+def calibration_engines(context):
+    """The calibration engines a run had ({name: {"name", "delay_ns", "description"}}), from its
+    context (wq.calibration_engines); none for files written before they existed."""
+    return {entry["name"]: entry
+            for entry in json.loads(context.get("wq.calibration_engines", "[]"))}

@@ -76,3 +76,36 @@ class Catalogue(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Calibration(unittest.TestCase):
+    """check's calibration rule: a delayed calibration engine must report above the undelayed."""
+
+    ENGINES = {"inline": {"name": "inline", "delay_ns": 0},
+               "inline_10us": {"name": "inline_10us", "delay_ns": 10000}}
+
+    @staticmethod
+    def results(inline_p50, delayed_p50, rtt=(40.0, 10100.0)):
+        rows = [("latency/inline/rate:10000/workers:1", {"p50_ns": inline_p50}),
+                ("latency/inline_10us/rate:10000/workers:1", {"p50_ns": delayed_p50}),
+                ("pingpong/inline", {"rtt_ns": rtt[0]}),
+                ("pingpong/inline_10us", {"rtt_ns": rtt[1]})]
+        return {"benchmarks": [dict(counters, name=name + "/real_time", run_type="iteration")
+                               for name, counters in rows]}
+
+    def problems(self, data):
+        from wqbench.check import check_calibration
+        return check_calibration(data, load_table(), self.ENGINES)
+
+    def test_a_delay_reported_as_one_passes(self):
+        self.assertEqual(self.problems(self.results(130.0, 10240.0)), [])
+
+    def test_a_delay_not_reported_is_named(self):
+        problems = self.problems(self.results(130.0, 120.0))
+        self.assertEqual(len(problems), 1)
+        self.assertIn("latency/inline_10us/rate:10000/workers:1", problems[0])
+
+    def test_a_missing_engine_is_named(self):
+        data = self.results(130.0, 10240.0)
+        data["benchmarks"] = [b for b in data["benchmarks"] if "pingpong/inline_10us" not in b["name"]]
+        self.assertEqual(self.problems(data), ["pingpong/inline_10us: did not run"])
