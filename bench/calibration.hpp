@@ -1,11 +1,11 @@
 // bench/calibration.hpp — the calibration engines, in the benchmark build only. `inline` runs each
 // item's callback inside put, on the putting thread; `inline_10us` does the same after a 10 µs busy
 // delay. Run through the scenarios that host them (bench/scenarios.json "calibration": latency/,
-// pingpong/ and wakeup/), they measure the harness itself: inline's latency p50 is what the harness adds
-// to every figure (the stamp, the put call, the dispatch, the record), and inline_10us's must come
-// out 10 µs above it — a known delay reported as such. They are not back-ends: make_engine does
-// not know them, the run's context lists them apart (wq.calibration_engines), and the summary
-// reports them as the harness overhead, never in a ranking.
+// pingpong/ and wakeup/), they measure the harness itself: inline's figure is what the harness
+// adds to every result (the stamps, the put call, the dispatch, the record), and inline_10us's
+// must come out 10 µs above it — a known delay reported as such. They are not back-ends:
+// make_engine does not know them, the run's context lists them apart (wq.calibration_engines), and
+// the summary reports them as the harness overhead, never in a ranking.
 #pragma once
 
 #include "common.hpp"
