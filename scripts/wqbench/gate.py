@@ -11,6 +11,7 @@ from wqbench.cli import INCONCLUSIVE, OK, REGRESSION, InputError
 from wqbench.fmt import human as human_figure
 from wqbench.fmt import unit_of
 from wqbench.results import rows_by_name
+from wqbench.table import calibration_engines
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_POLICY = ROOT / "bench" / "regression-policy.toml"
@@ -65,10 +66,14 @@ def load_policy(path):
 
 def samples_of(data):
     """{benchmark: {metric: [one value per repetition]}} from the per-repetition rows; the names of
-    the benchmarks that failed."""
+    the benchmarks that failed. The calibration engines' rows (the harness's own, listed in the
+    file's wq.calibration_engines) are left out: the gates judge the engines."""
+    calibration = set(calibration_engines(data.get("context", {})))
     rows, failed = rows_by_name(data)
     samples = {}
     for name, runs in rows.items():
+        if name.count("/") and name.split("/")[1] in calibration:
+            continue
         metrics = samples.setdefault(name, {})
         for bench in runs:
             for key, value in bench.items():
