@@ -133,7 +133,12 @@ def peer_lines(run):
     if not run.peers:
         return []
     lines = ["", "bare peer queues, pointer payload (* best)"]
-    for params, values in run.peers.items():
+    # The shapes in the table's order ("/shape:{pingpong|stream|...}").
+    grammar = next((s.params for s in run.scenarios if s.subject == "peer"), "")
+    shapes = grammar.partition("{")[2].rstrip("}").split("|")
+    for params, values in sorted(run.peers.items(), key=lambda kv: (
+            shapes.index(kv[0].removeprefix("/shape:"))
+            if kv[0].removeprefix("/shape:") in shapes else len(shapes))):
         higher = next(iter(values.values()))[1]["better"] == "higher"
         unit = "/s" if higher else "ns"
         ranked = sorted(values.items(), key=lambda kv: kv[1][0], reverse=higher)
