@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace wq::bench {
 
@@ -25,6 +26,9 @@ class InlineCore : public detail::GatedEngineBase<InlineCore<DelayNs, Name>, Nam
 public:
     /// The busy delay before each dispatch.
     static constexpr std::uint64_t delay_ns = DelayNs;
+    static constexpr std::string_view description =
+        DelayNs == 0 ? "calibration: the callback runs inside put (the harness's own overhead)"
+                     : "calibration: inline after a busy delay (a known delay, reported)";
 
     /// Dispatches every item before returning: the engine's reference is taken and released as a
     /// queue's would be, and shutdown waits for a put in progress (the gate) like for a queue's
@@ -64,18 +68,11 @@ std::string calibration_engines_json();
 
 namespace wq::detail {
 
-template <>
-inline constexpr BackendTraits traits_of<bench::InlineEngine>{
-    .name = "inline",
-    .description = "calibration: the callback runs inside put (the harness's own overhead)",
-    .idle_wait = "none: no worker",
-    .owns_threads = false,
-    .parks_observable = false};
-
-template <>
-inline constexpr BackendTraits traits_of<bench::InlineDelayEngine>{
-    .name = "inline_10us",
-    .description = "calibration: inline after a 10 µs busy delay (a known delay, reported)",
+/// Their traits, from the engine itself (BackendTraits: what listings and the scripts read).
+template <std::uint64_t DelayNs, FixedName Name>
+inline constexpr BackendTraits traits_of<Complete<bench::InlineCore<DelayNs, Name>>>{
+    .name = Name.view(),
+    .description = bench::InlineCore<DelayNs, Name>::description,
     .idle_wait = "none: no worker",
     .owns_threads = false,
     .parks_observable = false};
