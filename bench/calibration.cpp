@@ -8,9 +8,9 @@ std::string calibration_engines_json() {
     CalibrationEngines::for_each([&]<class EngineT>() {
         constexpr BackendTraits traits = detail::traits_of<EngineT>;
         json += json.size() > 1 ? "," : "";
-        json += "{\"name\":\"" + std::string(traits.name) +
-                "\",\"delay_ns\":" + std::to_string(EngineT::delay_ns) + ",\"description\":\"" +
-                std::string(traits.description) + "\"}";
+        json += R"({"name":")" + std::string(traits.name) + R"(","delay_ns":)" +
+                std::to_string(EngineT::delay_ns) + R"(,"description":")" +
+                std::string(traits.description) + R"("})";
     });
     return json + "]";
 }
