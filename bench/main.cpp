@@ -16,6 +16,7 @@
 #include "workload.hpp"
 
 #include "wq/build_config.hpp"
+#include "wq/detail/inject.hpp"
 
 #include <boost/version.hpp>
 #if WQ_HAVE_TBB
@@ -159,9 +160,8 @@ void add_context(const std::string& suite) {
 #endif
     benchmark::AddCustomContext("wq.build_type", WQ_BUILD_TYPE);
     benchmark::AddCustomContext("wq.busy_work_1ms_took_ns", std::to_string(busy_work_check_ns()));
-    if (WQ_INJECT_DISPATCH_LOOPS > 0) {  // a gate-validation build: never a real result
-        benchmark::AddCustomContext("wq.inject_dispatch_loops",
-                                    std::to_string(WQ_INJECT_DISPATCH_LOOPS));
+    if constexpr (detail::injecting) {  // a gate-validation build: never a real result
+        benchmark::AddCustomContext("wq.inject", std::string(detail::inject_spec));
     }
     benchmark::AddCustomContext("wq.kernel", kernel());
 #if WQ_HAVE_TBB

@@ -107,17 +107,15 @@ void report_failure(const Options& options, MFASYNCRESULT* item,
     }
 }
 
-#if WQ_INJECT_DISPATCH_LOOPS > 0
 namespace {
 volatile std::uint64_t g_spin_sink = 0;  // a store per round: a loop the compiler must keep
 }  // namespace
 
-WQ_NOINLINE void injected_dispatch_work() noexcept {
-    for (std::uint64_t i = 0; i < WQ_INJECT_DISPATCH_LOOPS; ++i) {
+WQ_NOINLINE void injected_work(std::uint32_t loops) noexcept {
+    for (std::uint32_t i = 0; i < loops; ++i) {
         g_spin_sink = i;
     }
 }
-#endif
 
 void start_worker_thread(std::string_view backend, unsigned index,
                          const Options& options) noexcept {

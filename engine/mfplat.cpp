@@ -84,6 +84,7 @@ HRESULT MfplatCore::post(MFASYNCRESULT* item) noexcept {
 }
 
 HRESULT MfplatCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    inject_put();
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }

@@ -27,6 +27,7 @@ MpmcCore::MpmcCore(const Options& options)
 }
 
 HRESULT MpmcCore::put(MFASYNCRESULT* item) noexcept {
+    inject_put();
     if (const HRESULT hr = detail::validate_item(item); failed(hr)) {
         return hr;
     }
@@ -48,6 +49,7 @@ HRESULT MpmcCore::put(MFASYNCRESULT* item) noexcept {
 }
 
 HRESULT MpmcCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    inject_put();
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }

@@ -4,6 +4,7 @@
 namespace wq::detail {
 
 HRESULT MutexCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    inject_put();
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }

@@ -57,6 +57,7 @@ void TbbCore::run(MFASYNCRESULT* item) noexcept {
 }
 
 HRESULT TbbCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    inject_put();
     return detail::put_each(gate_, items, [this](MFASYNCRESULT* item) noexcept -> HRESULT {
         item->AddRef();
         detail::tsan_release(item);  // TBB's queue is not instrumented; see run()

@@ -33,6 +33,7 @@ class IocpCore : public GatedEngineBase<IocpCore, "iocp"> {
 public:
     /// Like PostQueuedCompletionStatus, one packet per item.
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final {
+        inject_put();
         return detail::put_each(gate_, items,
                                 [this](MFASYNCRESULT* item) noexcept { return post(item); });
     }

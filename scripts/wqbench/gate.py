@@ -133,9 +133,13 @@ def print_report(rows, notes, policy_label):
         p_text = f"{row['p']:.3f}" if row["p"] is not None else "-"
         mark = "  FAIL" if row["fails"] else ("  (warn only)" if row["action"] == "warn" and
                                               row["verdict"].startswith("slower") else "")
+        interval = ""
+        if row.get("interval"):  # scripts/regress: the slowdown's 95% interval
+            low, high = row["interval"]
+            interval = f"  (slowdown {low * 100:+.1f}% .. {high * 100:+.1f}%)"
         print(f"{row['name']:<{width}}  {row['metric']:<16} {human(row['base'], row['metric']):>12} "
               f"{human(row['new'], row['metric']):>12} {row['change'] * 100:>+7.1f}% {p_text:>7} "
-              f"{row['n']:>3}  {row['verdict']}{mark}")
+              f"{row['n']:>3}  {row['verdict']}{mark}{interval}")
     for note in notes:
         print(f"note: {note}")
     counts = {}

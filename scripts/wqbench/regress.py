@@ -7,7 +7,7 @@ Usage: python3 -m wqbench regress BASE_BENCH NEW_BENCH OUT_DIR [--rounds N] [--f
 Each round runs each binary once, as a process of its own, on the same benchmarks. Per benchmark
 and metric the round ratios new/base (inverted for rates, so > 1 is slower) are tested with the
 one-sided Wilcoxon signed-rank test on their logarithms (one test per direction); the effect is
-the geometric-median ratio. A row is slower (faster) only if the effect reaches the policy's
+the geometric-median ratio, with a 95% distribution-free interval for it. A row is slower (faster) only if the effect reaches the policy's
 threshold and its "slower" ("faster") p passes alpha after Holm's correction over every gated row
 of the run.
 """
@@ -20,7 +20,7 @@ import time
 import warnings
 from pathlib import Path
 
-from scipy.stats import wilcoxon  # Debian's python3-scipy
+from scipy.stats import binom, wilcoxon  # Debian's python3-scipy
 
 from wqbench.cli import InputError, Parser, UsageError, run
 from wqbench.gate import (DEFAULT_POLICY, HIGHER_IS_BETTER, finish, load_policy, print_report,
@@ -66,6 +66,15 @@ def run_rounds(args, rounds, filter_regex, min_time, out_dir):
     return per_round
 
 
+def median_interval(logs, confidence=0.95):
+    """A distribution-free interval for the median of the log ratios — order statistics at the
+    binomial's quantiles — as slowdowns (> 0 slower)."""
+    ordered = sorted(logs)
+    n = len(ordered)
+    k = max(int(binom.ppf((1 - confidence) / 2, n, 0.5)), 1)
+    return math.exp(ordered[k - 1]) - 1.0, math.exp(ordered[n - k]) - 1.0
+
+
 def paired_row(name, metric, rule, pairs):
     """One gated metric's row from its (base, new) pairs of rounds."""
     # log(new/base), turned so that > 0 is slower
@@ -82,6 +91,7 @@ def paired_row(name, metric, rule, pairs):
             p_faster = float(wilcoxon(logs, zero_method="zsplit", alternative="less").pvalue)
     return {"name": name, "metric": metric, "action": rule["action"],
             "threshold": rule["threshold"], "effect": effect,
+            "interval": median_interval(logs) if logs else None,
             "p": p_slower if effect > 0 else p_faster, "p_slower": p_slower,
             "p_faster": p_faster, "base": statistics.median(b for b, _ in pairs),
             "new": statistics.median(n for _, n in pairs), "n": len(pairs)}

@@ -6,6 +6,7 @@
 namespace wq::test {
 
 HRESULT FifoCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    inject_put();
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
     }

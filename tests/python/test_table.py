@@ -89,7 +89,9 @@ class Calibration(unittest.TestCase):
         rows = [("latency/inline/rate:10000/workers:1", {"p50_ns": inline_p50}),
                 ("latency/inline_10us/rate:10000/workers:1", {"p50_ns": delayed_p50}),
                 ("pingpong/inline", {"rtt_ns": rtt[0]}),
-                ("pingpong/inline_10us", {"rtt_ns": rtt[1]})]
+                ("pingpong/inline_10us", {"rtt_ns": rtt[1]}),
+                ("wakeup/inline", {"p50_ns": 150.0}),
+                ("wakeup/inline_10us", {"p50_ns": 10300.0})]
         return {"benchmarks": [dict(counters, name=name + "/real_time", run_type="iteration")
                                for name, counters in rows]}
 

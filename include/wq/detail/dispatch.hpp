@@ -4,6 +4,7 @@
 
 #include "wq/build_config.hpp"
 #include "wq/config.hpp"
+#include "wq/detail/inject.hpp"
 #include "wq/engine.hpp"
 #include "wq/event.hpp"
 
@@ -47,6 +48,8 @@ struct alignas(cache_line_size) WorkerStats {
     std::atomic<std::uint64_t> parks{0};
     std::atomic<std::uint64_t> wakeups{0};
     bool shared_writers = false;
+    /// Loop rounds injected into each dispatch (wq/detail/inject.hpp; 0 in every real build).
+    std::uint32_t injected_dispatch_loops = 0;
 
     void bump(std::atomic<std::uint64_t>& counter) const noexcept {
         if (shared_writers) {
@@ -136,16 +139,12 @@ inline void invoke(MFASYNCRESULT* item, WorkerStats& stats, const Options& optio
 
 /// Dispatches one accepted item: invoke, then the Release that balances put's AddRef. Never
 /// throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
-#if WQ_INJECT_DISPATCH_LOOPS > 0
-/// Known extra work per dispatch, for validating the regression gates: WQ_INJECT_DISPATCH_LOOPS
-/// loop rounds (a fixed instruction count).
-void injected_dispatch_work() noexcept;
-#endif
-
 inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
-#if WQ_INJECT_DISPATCH_LOOPS > 0
-    injected_dispatch_work();
-#endif
+    if constexpr (injecting) {  // a gate-validation build only (wq/detail/inject.hpp)
+        if (stats.injected_dispatch_loops != 0) {
+            injected_work(stats.injected_dispatch_loops);
+        }
+    }
     invoke(item, stats, options);
     item->Release();
     stats.bump(stats.dispatched);

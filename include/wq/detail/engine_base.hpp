@@ -19,6 +19,7 @@
 //   stopped
 // A core whose admission is a PutGate (puts without a lock, counted in the gate) derives from
 // GatedEngineBase<XCore, "name"> instead: it supplies gate_ and accepted().
+// Every put path (put_bulk, and put where it has its own) calls inject_put() first.
 // Optional: `put` (a faster single put than a bulk of one), `static std::string
 // unavailable_reason()` (empty when it can run here; the registry asks), and
 // `void after_workers_joined() noexcept` (release what the workers used). It befriends the base
@@ -91,7 +92,14 @@ protected:
     /// more slot than workers, written with atomic adds.
     EngineBase(const Options& options, StatsArray::Writers writers)
         : options_(resolve_options(backend_name, options)),
-          stats_(options_.workers + (writers == StatsArray::Writers::shared ? 1 : 0), writers) {}
+          stats_(options_.workers + (writers == StatsArray::Writers::shared ? 1 : 0), writers) {
+        if constexpr (injecting) {
+            for (unsigned i = 0; i < stats_.size(); ++i) {
+                stats_[i].injected_dispatch_loops =
+                    injected_loops(backend_name, InjectPath::dispatch);
+            }
+        }
+    }
     ~EngineBase() override = default;  // copying is deleted by Engine
 
     /// Starts options_.workers threads, each running Derived::worker_main(i, stats_[i]) named,
@@ -104,6 +112,15 @@ protected:
                 const WorkerScope scope(this);
                 derived().worker_main(i, stats_[i]);
             });
+        }
+    }
+
+    /// Called first in every put path: the put injection of a gate-validation build
+    /// (wq/detail/inject.hpp); nothing in a real build.
+    static void inject_put() noexcept {
+        if constexpr (constexpr std::uint32_t loops = injected_loops(backend_name, InjectPath::put);
+                      loops != 0) {
+            injected_work(loops);
         }
     }
 

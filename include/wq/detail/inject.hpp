@@ -1,0 +1,52 @@
+// wq/detail/inject.hpp — known extra work on chosen paths of chosen back-ends, for validating the
+// regression gates (CMake's WQ_INJECT, scripts/regress --inject; README "Regression tracking").
+// Empty in every real build: `injecting` is false and nothing here is compiled into a path.
+//
+//   cmake -DWQ_INJECT=dispatch:mutex=22,put:mpmc=40 ...   22 loop rounds in every mutex dispatch,
+//                                                          40 in every mpmc put call
+#pragma once
+
+#include "wq/build_config.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace wq::detail {
+
+enum class InjectPath : std::uint8_t { put, dispatch };
+
+/// The build's injection spec: "PATH:BACKEND=LOOPS[,...]", PATH put or dispatch, BACKEND a
+/// back-end's name or * (CMake checked the grammar).
+inline constexpr std::string_view inject_spec = WQ_INJECT_SPEC;
+inline constexpr bool injecting = !inject_spec.empty();
+
+/// Loop rounds injected on `path` of `backend` (the last item that names them wins; 0 if none).
+constexpr std::uint32_t injected_loops(std::string_view backend, InjectPath path,
+                                       std::string_view spec = inject_spec) {
+    const std::string_view wanted = path == InjectPath::put ? "put" : "dispatch";
+    std::uint32_t loops = 0;
+    while (!spec.empty()) {
+        const std::size_t comma = spec.find(',');
+        const std::string_view item = spec.substr(0, comma);
+        spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+        const std::size_t colon = item.find(':');
+        const std::size_t equals = item.find('=');
+        const std::string_view name = item.substr(colon + 1, equals - colon - 1);
+        if (item.substr(0, colon) == wanted && (name == "*" || name == backend)) {
+            loops = 0;
+            for (const char digit : item.substr(equals + 1)) {
+                loops = loops * 10 + static_cast<std::uint32_t>(digit - '0');
+            }
+        }
+    }
+    return loops;
+}
+
+static_assert(injected_loops("mutex", InjectPath::dispatch, "dispatch:*=3,put:mutex=5") == 3);
+static_assert(injected_loops("mutex", InjectPath::put, "dispatch:*=3,put:mutex=5") == 5);
+static_assert(injected_loops("mpmc", InjectPath::put, "dispatch:*=3,put:mutex=5") == 0);
+
+/// `loops` rounds of a loop the compiler must keep (a store per round): a fixed instruction count.
+void injected_work(std::uint32_t loops) noexcept;
+
+}  // namespace wq::detail
