@@ -17,6 +17,7 @@ enum class InjectPath : std::uint8_t { put, dispatch };
 
 /// The build's injection spec: "PATH:BACKEND=LOOPS[,...]", PATH put or dispatch, BACKEND a
 /// back-end's name or * (CMake checked the grammar).
+// NOLINTNEXTLINE(readability-redundant-string-init): "" in real builds, a spec in validation ones
 inline constexpr std::string_view inject_spec = WQ_INJECT_SPEC;
 inline constexpr bool injecting = !inject_spec.empty();
 
