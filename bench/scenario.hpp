@@ -45,7 +45,7 @@ void for_each_available_backend(Visit&& visit) {
     });
 }
 
-/// Whether family `name`'s row hosts the calibration engines ("calibration": true).
+/// Whether family `name`'s row hosts the calibration engines (it has "calibration").
 bool hosts_calibration(std::string_view name);
 
 /// Calls visit.template operator()<E>() for every engine family `name` runs: the available
