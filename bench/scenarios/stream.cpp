@@ -2,12 +2,15 @@
 // peer/<queue>/shape:stream (bench/scenarios.json "stream").
 #include "engine_scenario.hpp"
 
+#include <algorithm>
+#include <memory>
+#include <random>
 #include <vector>
 
 namespace wq::bench {
 namespace {
 
-// ---- stream/<backend>/producers:1/workers:1
+// ---- stream/<backend>/producers:1/workers:1/layout:{array|scattered}
 // The benchmark thread puts items one at a time, a chunk per iteration, and never waits for the
 // engine to drain: it takes the items round a ring, and an item goes round again once the callback
 // of its previous trip has cleared its in_flight flag — so at most ring_items are queued, the
@@ -15,12 +18,37 @@ namespace {
 // full queue. The rate counts from the first put to the last dispatch (the drain at the end
 // included). Exactly-once by count and checksum; cpu_ns_per_item: the worker's CPU per item (every
 // thread's but the benchmark's); parks_per_item where parks are observable.
+// layout: the ring's items side by side in one array (what a queue's own slots are, and where the
+// hardware prefetcher follows the producer), or each in an allocation of its own visited in a
+// shuffled order (items as an application's objects are: every item a cache miss of its own).
 
 constexpr std::size_t ring_items = 65'536;
 constexpr std::size_t chunk = 4096;
 
+enum class Layout : std::uint8_t { array, scattered };
+
+/// The ring's items in `layout`; `storage` owns them.
+std::vector<BenchItem*> make_ring(Layout layout,
+                                  std::vector<std::unique_ptr<BenchItem[]>>& storage) {
+    std::vector<BenchItem*> ring(ring_items);
+    if (layout == Layout::array) {
+        storage.push_back(std::make_unique<BenchItem[]>(ring_items));
+        for (std::size_t i = 0; i < ring_items; ++i) {
+            ring[i] = &storage.back()[i];
+        }
+        return ring;
+    }
+    for (std::size_t i = 0; i < ring_items; ++i) {
+        storage.push_back(std::make_unique<BenchItem[]>(1));
+        ring[i] = storage.back().get();
+    }
+    std::mt19937_64 shuffle(ring_items);  // fixed seed: the same order in every run
+    std::shuffle(ring.begin(), ring.end(), shuffle);
+    return ring;
+}
+
 template <class Make>
-void stream(benchmark::State& state, const Make& make) {
+void stream(benchmark::State& state, const Make& make, Layout layout) {
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     PerThread<Tally> tallies;
@@ -30,9 +58,10 @@ void stream(benchmark::State& state, const Make& make) {
         item->in_flight.store(false, std::memory_order_release);
     };
     StaticCallback<decltype(on_invoke)> callback(on_invoke);
-    std::vector<BenchItem> ring(ring_items);
-    for (BenchItem& item : ring) {
-        item.pCallback = &callback;
+    std::vector<std::unique_ptr<BenchItem[]>> storage;
+    const std::vector<BenchItem*> ring = make_ring(layout, storage);
+    for (BenchItem* item : ring) {
+        item->pCallback = &callback;
     }
     auto engine = make(placement.options);  // declared last: shut down before the ring goes
     EngineOf<Make>& direct = *engine;
@@ -44,7 +73,7 @@ void stream(benchmark::State& state, const Make& make) {
     const auto start = Clock::now();
     for ([[maybe_unused]] auto _ : state) {
         for (std::size_t i = 0; i < chunk; ++i) {
-            BenchItem& item = ring[sent % ring_items];
+            BenchItem& item = *ring[sent % ring_items];
             // Ends: the engine dispatches the item's previous trip (its contract).
             while (item.in_flight.load(std::memory_order_acquire)) {
                 detail::cpu_pause();
@@ -86,10 +115,14 @@ void stream(benchmark::State& state, const Make& make) {
 }
 
 const bool registered = register_engine_family("stream", []<class EngineT>() {
-    add(
-        Suite::standard, benchmark_name<EngineT>("stream", "/producers:1/workers:1"),
-        [](benchmark::State& state) { stream(state, Concrete<EngineT>{}); },
-        benchmark::kMillisecond);
+    for (const auto& [layout, name] :
+         {std::pair{Layout::array, "array"}, std::pair{Layout::scattered, "scattered"}}) {
+        add(
+            Suite::standard,
+            benchmark_name<EngineT>("stream", std::string("/producers:1/workers:1/layout:") + name),
+            [layout](benchmark::State& state) { stream(state, Concrete<EngineT>{}, layout); },
+            benchmark::kMillisecond);
+    }
 });
 
 }  // namespace
