@@ -125,7 +125,8 @@ std::string backend_catalogue_json() {
                 ",\"unavailable_reason\":" + quoted(info.unavailable_reason) +
                 ",\"idle_wait\":" + quoted(info.idle_wait) +
                 ",\"owns_threads\":" + (info.owns_threads ? "true" : "false") +
-                ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") + "}";
+                ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") +
+                ",\"put_allocates\":" + (info.put_allocates ? "true" : "false") + "}";
     }
     return json + "]";
 }

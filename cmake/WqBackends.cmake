@@ -1,7 +1,7 @@
 # The back-end registry's one list. Each back-end of a build is one line,
 #
 #   wq_backend(NAME CLASS HEADER SOURCES... DESCRIPTION "..." IDLE_WAIT "..."
-#              [LIBRARY_THREADS] [LIBRARIES ...] [INCLUDE_DIR dir])
+#              [LIBRARY_THREADS] [PUT_ALLOCATES] [LIBRARIES ...] [INCLUDE_DIR dir])
 #
 # in the top-level CMakeLists.txt (inside an if() where the back-end is platform- or
 # option-specific): everything the project knows of a back-end. The line adds the sources to
@@ -18,6 +18,8 @@
 #                back-end kept elsewhere, such as the test-only one under tests/)
 #   DESCRIPTION  one line for listings; IDLE_WAIT where an idle worker waits ("futex", ...)
 #   LIBRARY_THREADS  a library or the OS owns the threads: parks are not observable
+#   PUT_ALLOCATES    put or dispatch may allocate in steady state (ctest allocations.<name>: a
+#                    back-end without it must allocate nothing over 10^6 puts; with it, reported)
 
 set(WQ_BACKENDS "")
 set(WQ_BACKEND_CLASSES "")
@@ -25,7 +27,7 @@ set(WQ_BACKEND_HEADERS "")
 set(WQ_BACKEND_TRAITS "")
 
 function(wq_backend name class header)
-  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
+  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;PUT_ALLOCATES" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
                         "SOURCES;LIBRARIES")
   foreach(required SOURCES DESCRIPTION IDLE_WAIT)
     if(NOT ARG_${required})
@@ -47,6 +49,11 @@ function(wq_backend name class header)
   else()
     set(own true)
   endif()
+  if(ARG_PUT_ALLOCATES)
+    set(allocates true)
+  else()
+    set(allocates false)
+  endif()
   foreach(text DESCRIPTION IDLE_WAIT)
     string(REPLACE "\\" "\\\\" ARG_${text} "${ARG_${text}}")
     string(REPLACE "\"" "\\\"" ARG_${text} "${ARG_${text}}")
@@ -60,7 +67,8 @@ inline constexpr BackendTraits traits_of<${class}>{
     .description = \"${ARG_DESCRIPTION}\",
     .idle_wait = \"${ARG_IDLE_WAIT}\",
     .owns_threads = ${own},
-    .parks_observable = ${own}};
+    .parks_observable = ${own},
+    .put_allocates = ${allocates}};
 static_assert(${class}::backend_name == \"${name}\",
               \"wq_backend(${name} ...) names a class whose EngineBase name differs\");
 static_assert(is_complete_backend<${class}>,

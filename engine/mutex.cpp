@@ -5,13 +5,14 @@ namespace wq::detail {
 
 HRESULT MutexCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     inject_put();
-    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
+    if (const HRESULT hr = detail::admit_items(items); failed(hr)) {
         return hr;
     }
     bool wake = false;
     try {
         std::lock_guard lock(mutex_);
         if (stopping_) {
+            detail::unmark_items(items);
             return MF_E_SHUTDOWN;
         }
         // Insert first, AddRef after: if the deque cannot grow nothing was queued or referenced.
@@ -22,6 +23,7 @@ HRESULT MutexCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
         accepted_ += items.size();
         wake = idle_workers_ != 0;
     } catch (const std::bad_alloc&) {
+        detail::unmark_items(items);
         return E_OUTOFMEMORY;
     }
     // Notify outside the lock so the woken worker does not block on it at once.

@@ -268,6 +268,84 @@ TEST_P(Conformance, CallbacksMayPutMoreItems) {
     }
 }
 
+// The queue-once rule (wq/detail/dispatch.hpp): an item is queued once at a time. A put of an item
+// still queued — or a bulk holding one item twice — is refused with MF_E_INVALIDREQUEST and
+// changes nothing; once its dispatch begins the item may be put again, from its own callback too.
+TEST_P(Conformance, AnItemIsQueuedOnceAtATime) {
+    Options options;
+    options.workers = 1;
+    auto engine = make(options);
+    Engine* engine_ptr = engine.get();
+    auto noop = make_callback([](IMFAsyncResult*) {});
+
+    TrackedResult twice;
+    twice.pCallback = noop.get();
+    MFASYNCRESULT* pair[] = {&twice, &twice};
+    EXPECT_EQ(engine->put_bulk(pair), MF_E_INVALIDREQUEST);
+    EXPECT_EQ(twice.adds.load(), 0U) << "a refused bulk references nothing";
+
+    // Puts from a callback: with the one worker busy running it, `target` stays queued between
+    // them (where the threads are the engine's own; a library's pool may run it in between).
+    auto counting = make_callback([](IMFAsyncResult* result) {
+        static_cast<TrackedResult*>(result)->dispatches.fetch_add(1);
+    });
+    TrackedResult target;
+    TrackedResult other;
+    target.pCallback = counting.get();
+    other.pCallback = counting.get();
+    std::atomic<HRESULT> first{E_FAIL};
+    std::atomic<HRESULT> second{E_FAIL};
+    std::atomic<HRESULT> mixed_bulk{E_FAIL};
+    auto trigger_callback = make_callback([&](IMFAsyncResult*) {
+        first = engine_ptr->put(&target);
+        second = engine_ptr->put(&target);
+        MFASYNCRESULT* mixed[] = {&other, &target};
+        mixed_bulk = engine_ptr->put_bulk(mixed);
+    });
+    TrackedResult trigger;
+    trigger.pCallback = trigger_callback.get();
+
+    // A callback that puts its own item again, three times in all.
+    std::atomic<int> self_runs{0};
+    std::atomic<int> self_failures{0};
+    TrackedResult self;
+    auto again = make_callback([&](IMFAsyncResult*) {
+        if (self_runs.fetch_add(1) + 1 < 3 && engine_ptr->put(&self) != S_OK) {
+            self_failures.fetch_add(1);
+        }
+    });
+    self.pCallback = again.get();
+
+    ASSERT_EQ(engine->put(&trigger), S_OK);
+    ASSERT_EQ(engine->put(&self), S_OK);
+    ASSERT_TRUE(eventually([&] {
+        const EngineCounters now = engine->counters();
+        return self_runs.load() == 3 && mixed_bulk.load() != E_FAIL && now.dispatched == now.put;
+    }));  // before shutdown: from then on a callback's put is refused
+    ASSERT_EQ(engine->shutdown(), S_OK);
+
+    EXPECT_EQ(first.load(), S_OK);
+    bool own_threads = true;
+    for (const BackendInfo& info : backend_catalogue()) {
+        own_threads = info.name == GetParam() ? info.owns_threads : own_threads;
+    }
+    if (own_threads) {
+        EXPECT_EQ(second.load(), MF_E_INVALIDREQUEST);
+        EXPECT_EQ(mixed_bulk.load(), MF_E_INVALIDREQUEST);
+    }
+    // Everywhere: each accepted put dispatched once, each refused one never.
+    const auto accepted = [](HRESULT hr) { return hr == S_OK ? 1U : 0U; };
+    EXPECT_EQ(target.dispatches.load(), accepted(first) + accepted(second) + accepted(mixed_bulk));
+    EXPECT_EQ(other.dispatches.load(), accepted(mixed_bulk));
+    EXPECT_EQ(self_runs.load(), 3);
+    EXPECT_EQ(self_failures.load(), 0);
+    const EngineCounters counters = engine->counters();
+    EXPECT_EQ(counters.put, counters.dispatched);
+    for (const TrackedResult* item : {&twice, &target, &other, &self, &trigger}) {
+        EXPECT_EQ(item->refs(), 1U);
+    }
+}
+
 TEST_P(Conformance, ThrowingCallbackIsCountedReportedAndWorkerSurvives) {
     std::atomic<int> reported{0};
     std::atomic<int> reported_with_message{0};

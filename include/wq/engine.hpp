@@ -8,6 +8,11 @@
 //     item → E_POINTER; nothing is queued in either case.
 //   - put_bulk(items): all or nothing — every item is validated first; then all are accepted or,
 //     after shutdown, none.
+//   - An item is queued once at a time (its OVERLAPPED is "used internally to queue the work item",
+//     as in MF): from the put that accepts it until its dispatch begins, overlapped.Internal reads
+//     0x103 (STATUS_PENDING), and a put of it — or a bulk holding it twice — returns
+//     MF_E_INVALIDREQUEST and queues nothing. Its callback may put it again. The engine owns
+//     `overlapped` while the item is queued (`native` links items through it).
 //   - Callbacks may put more items (re-entrancy). A callback that throws does not kill its worker:
 //     the failure is counted (counters().callback_failures) and reported to
 //     Options::on_callback_failure. The HRESULT that Invoke returns is ignored, as MF ignores it.
@@ -17,8 +22,11 @@
 //     engine it returns E_ILLEGAL_METHOD_CALL and does nothing (a worker cannot wait for itself).
 //
 // Thread-safety: every member function may be called from any thread, concurrently.
-// Allocation: put on `mutex` and `tbb` may allocate (deque block, TBB task); `mpmc` allocates only
-// when its queue grows. No put blocks, except on `mutex`, which takes its lock.
+// Allocation (BackendTraits::put_allocates; ctest allocations.<name> counts over 10^6 puts): put
+// or dispatch may allocate on `mutex` and `iocp` (a deque block every few dozen items), `mfplat`
+// (a map node) and `mpmc` (a few blocks per 10^6 items as its queue turns over); `native` and `tbb`
+// (its task pool recycles) allocate nothing once warm. No put blocks, except on `mutex`, which
+// takes its lock.
 //
 //   auto engine = wq::make_engine("mpmc", {.workers = 2});
 //   auto item = wq::AsyncResult::create(callback.get());
@@ -114,6 +122,9 @@ struct BackendTraits {
     /// Whether counters().parks/wakeups are measured (false where the threads' sleeping cannot be
     /// seen).
     bool parks_observable = true;
+    /// Whether put or dispatch allocates in steady state (a deque block, a task, a map node);
+    /// false means no heap allocation on either path once the engine is warm.
+    bool put_allocates = false;
 };
 
 /// One entry of the registry: every back-end this build knows, with whether it can run here.
@@ -125,6 +136,7 @@ struct BackendInfo {
     std::string idle_wait;           ///< BackendTraits::idle_wait
     bool owns_threads = true;        ///< BackendTraits::owns_threads
     bool parks_observable = true;    ///< BackendTraits::parks_observable
+    bool put_allocates = false;      ///< BackendTraits::put_allocates
 };
 
 /// Every back-end compiled into this build, available or not, in registry order.

@@ -19,11 +19,9 @@
 #pragma once
 
 #include "wq/detail/engine_base.hpp"
+#include "wq/detail/idle_workers.hpp"
 
 #include <concurrentqueue.h>
-
-#include <atomic>
-#include <cstdint>
 
 namespace wq::detail {
 
@@ -38,32 +36,11 @@ protected:
 
 private:
     friend EngineBase;
-    // idle_ word: spinning workers in the low 31 bits, parked workers in bits 32..62, and bit 63
-    // set while a wake-up is on its way (so a burst of puts issues one wake, not one each).
-    static constexpr std::uint64_t one_spinner = 1;
-    static constexpr std::uint64_t one_sleeper = std::uint64_t{1} << 32;
-    static constexpr std::uint64_t wake_pending = std::uint64_t{1} << 63;
-    static constexpr std::uint64_t count_mask = 0x7FFF'FFFF;
-    static std::uint32_t spinners(std::uint64_t idle) noexcept {
-        return static_cast<std::uint32_t>(idle & count_mask);
-    }
-    static std::uint32_t sleepers(std::uint64_t idle) noexcept {
-        return static_cast<std::uint32_t>((idle >> 32) & count_mask);
-    }
-
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
     void stop() noexcept;
-    void wake_one_if_needed() noexcept;
-    bool try_start_spinning() noexcept;
-    void stop_spinning() noexcept;
-    void park(detail::WorkerStats& stats, bool was_spinning) noexcept;
 
     moodycamel::ConcurrentQueue<MFASYNCRESULT*> queue_;
-    alignas(cache_line_size) std::atomic<std::uint64_t> idle_{0};
-    // Parked workers sleep on epoch_; every wake-up and the stop bump it first, so a worker that
-    // read the old value before parking cannot sleep through the change.
-    alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
-    std::atomic<bool> stopping_{false};
+    IdleWorkers idle_;
 };
 
 // The vtable and virtual members are emitted with the back-end's source, where put_bulk is

@@ -7,18 +7,20 @@ namespace wq::test {
 
 HRESULT FifoCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
     inject_put();
-    if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
+    if (const HRESULT hr = detail::admit_items(items); failed(hr)) {
         return hr;
     }
     try {
         const std::lock_guard lock(mutex_);
         if (stopping_) {
+            detail::unmark_items(items);
             return MF_E_SHUTDOWN;
         }
         items_.insert(items_.end(), items.begin(), items.end());  // may throw: nothing referenced
         std::for_each(items.begin(), items.end(), [](MFASYNCRESULT* item) { item->AddRef(); });
         accepted_ += items.size();
     } catch (const std::bad_alloc&) {
+        detail::unmark_items(items);
         return E_OUTOFMEMORY;
     }
     pushed_.notify_all();

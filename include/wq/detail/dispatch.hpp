@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <thread>
 
@@ -117,6 +118,54 @@ inline HRESULT validate_items(std::span<MFASYNCRESULT* const> items) noexcept {
     return S_OK;
 }
 
+// ---- The queue-once rule ------------------------------------------------------------------------
+// MF's item carries an OVERLAPPED "used internally to queue the work item": an item is queued once
+// at a time, on every back-end. overlapped.Internal holds item_pending (Windows' STATUS_PENDING,
+// what the system stores in the OVERLAPPED of a pending operation) from the put that accepts the
+// item until its dispatch begins. A put of an item still pending — queued by an earlier put, or
+// twice in one bulk — is refused with MF_E_INVALIDREQUEST and changes nothing. The mark is cleared
+// before the callback runs, so a callback may put its own item again.
+
+inline constexpr std::uintptr_t item_pending = 0x103;
+
+/// The item's pending mark (its OVERLAPPED's Internal), for atomic access.
+inline std::atomic_ref<std::uintptr_t> pending_mark(MFASYNCRESULT* item) noexcept {
+    static_assert(std::atomic_ref<std::uintptr_t>::required_alignment <= alignof(OVERLAPPED));
+    return std::atomic_ref<std::uintptr_t>(item->overlapped.Internal);
+}
+
+/// Clears the marks of items that were marked but will not be queued after all.
+inline void unmark_items(std::span<MFASYNCRESULT* const> items) noexcept {
+    for (MFASYNCRESULT* item : items) {
+        pending_mark(item).store(0, std::memory_order_relaxed);
+    }
+}
+
+/// put's admission, shared so every back-end answers the same way: validates every item
+/// (E_POINTER, E_INVALIDARG), then marks each pending; on an item already pending it clears the
+/// marks it set and returns MF_E_INVALIDREQUEST. On S_OK the caller owns the marks: it queues the
+/// items, or refuses them later (shutdown, no memory) and calls unmark_items on the ones it did not
+/// queue.
+inline HRESULT admit_items(std::span<MFASYNCRESULT* const> items) noexcept {
+    if (const HRESULT hr = validate_items(items); failed(hr)) {
+        return hr;
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        // acquire, pairs with the release in invoke(): the last dispatch's use of the item (an
+        // intrusive queue's link) happens-before this put reuses it.
+        if (pending_mark(items[i]).exchange(item_pending, std::memory_order_acquire) ==
+            item_pending) {
+            unmark_items(items.first(i));
+            return MF_E_INVALIDREQUEST;
+        }
+    }
+    return S_OK;
+}
+
+inline HRESULT admit_item(MFASYNCRESULT* item) noexcept {
+    return admit_items(std::span<MFASYNCRESULT* const>(&item, 1));
+}
+
 /// Reports a failed dispatch to the user's hook; an exception from the hook is swallowed (the
 /// worker must survive it too).
 void report_failure(const Options& options, MFASYNCRESULT* item, std::exception_ptr error) noexcept;
@@ -124,6 +173,9 @@ void report_failure(const Options& options, MFASYNCRESULT* item, std::exception_
 /// Runs one item: Invoke its callback, or signal hEvent when it has none. A throwing callback (or
 /// an event that cannot be set) is counted and reported, never propagated.
 inline void invoke(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
+    // The item leaves the queue: it may be put again from here on (the queue-once rule above).
+    // release: a put that reads the cleared mark sees everything the queue did with the item.
+    pending_mark(item).store(0, std::memory_order_release);
     if (IMFAsyncCallback* callback = item->pCallback; callback != nullptr) {
         try {
             callback->Invoke(item);

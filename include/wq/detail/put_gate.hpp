@@ -95,15 +95,17 @@ private:
 static_assert(sizeof(PutGate::Slot) == cache_line_size);
 
 /// put_bulk for back-ends that hand items over one at a time (a port post, a task, an MF work
-/// item): validate every item, enter the gate, `post` each until one fails, and leave counting
-/// the ones posted — those stay accepted (a post can only fail for lack of system resources).
+/// item): admit every item (admit_items), enter the gate, `post` each until one fails, and leave
+/// counting the ones posted — those stay accepted (a post can only fail for lack of system
+/// resources); the rest are unmarked.
 template <class Post>
 HRESULT put_each(PutGate& gate, std::span<MFASYNCRESULT* const> items, Post&& post) noexcept {
-    if (const HRESULT hr = validate_items(items); failed(hr)) {
+    if (const HRESULT hr = admit_items(items); failed(hr)) {
         return hr;
     }
     PutGate::Slot* slot = gate.try_enter();
     if (slot == nullptr) {
+        unmark_items(items);
         return MF_E_SHUTDOWN;
     }
     std::size_t posted = 0;
@@ -115,6 +117,7 @@ HRESULT put_each(PutGate& gate, std::span<MFASYNCRESULT* const> items, Post&& po
         }
         ++posted;
     }
+    unmark_items(items.subspan(posted));
     PutGate::leave(slot, posted);
     return hr;
 }

@@ -1,0 +1,216 @@
+// The `native` back-end: the item is the queue node (wq/native_engine.hpp).
+//
+// The inbox is a lock-free stack of items linked through overlapped.InternalHigh: producers push
+// with one CAS, a worker takes the whole stack with one exchange and reverses it, oldest first.
+// Only pushes compete for the inbox (a worker never pops one node), so the stack has no ABA: a
+// CAS that still sees the head it linked to is right even if that item left and came back.
+//
+// The idle protocol is wq/detail/idle_workers.hpp's. The publications its F1 orders are the push
+// (P1) and the move of a remainder to the ready list (R1); park's re-check (looks_empty) reads the
+// inbox word and ready_size_, the very words those wrote — never a link written afterwards, so no
+// wake-up is lost. A worker holding a run it took is busy, not idle: it moves any remainder to the
+// ready list before it runs its own share, then wakes a parked worker for it.
+#include "wq/native_engine.hpp"
+
+#include <thread>
+
+namespace wq::detail {
+namespace {
+
+// The item's link in the inbox and the ready list: its OVERLAPPED's InternalHigh (the byte count
+// of an I/O the item never has). Plain accesses: the inbox's CAS/exchange and the ready list's lock
+// order them.
+MFASYNCRESULT* next_of(const MFASYNCRESULT* item) noexcept {
+    return reinterpret_cast<MFASYNCRESULT*>(item->overlapped.InternalHigh);  // NOLINT
+}
+void set_next(MFASYNCRESULT* item, const MFASYNCRESULT* next) noexcept {
+    item->overlapped.InternalHigh = reinterpret_cast<std::uintptr_t>(next);  // NOLINT
+}
+
+/// The item `steps` links after `item`.
+MFASYNCRESULT* walk(MFASYNCRESULT* item, std::size_t steps) noexcept {
+    for (; steps != 0; --steps) {
+        item = next_of(item);
+    }
+    return item;
+}
+
+// Rounds of cpu_pause before a worker waiting for the ready list's lock yields its CPU (the holder
+// may have been descheduled; it holds the lock only for a walk of one share).
+constexpr int pauses_before_yield = 64;
+
+}  // namespace
+
+NativeCore::NativeCore(const Options& options)
+    : GatedEngineBase(options, StatsArray::Writers::one_per_slot) {
+    start_workers();
+}
+
+void NativeCore::push(MFASYNCRESULT* newest, MFASYNCRESULT* oldest) noexcept {
+    MFASYNCRESULT* head = inbox_.load(std::memory_order_relaxed);
+    do {
+        set_next(oldest, head);
+        // (P1) release: the run's links and the items' fields happen-before the worker's
+        // exchange (acquire) that takes them.
+    } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_release,
+                                           std::memory_order_relaxed));
+}
+
+HRESULT NativeCore::put(MFASYNCRESULT* item) noexcept {
+    inject_put();
+    if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
+        return hr;
+    }
+    PutGate::Slot* slot = gate_.try_enter();
+    if (slot == nullptr) {
+        unmark_items({&item, 1});
+        return MF_E_SHUTDOWN;
+    }
+    item->AddRef();  // before the item is visible: a worker may dispatch and Release it at once
+    push(item, item);
+    // Still inside the gate: shutdown cannot finish (and free idle_) under our feet.
+    idle_.wake_one_if_needed();
+    PutGate::leave(slot, 1);
+    return S_OK;
+}
+
+HRESULT NativeCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    inject_put();
+    if (const HRESULT hr = detail::admit_items(items); failed(hr)) {
+        return hr;
+    }
+    if (items.empty()) {
+        return gate_.closed() ? MF_E_SHUTDOWN : S_OK;
+    }
+    PutGate::Slot* slot = gate_.try_enter();
+    if (slot == nullptr) {
+        unmark_items(items);
+        return MF_E_SHUTDOWN;
+    }
+    items[0]->AddRef();
+    for (std::size_t i = 1; i < items.size(); ++i) {
+        items[i]->AddRef();
+        set_next(items[i], items[i - 1]);  // newest → … → oldest, as the stack holds them
+    }
+    push(items.back(), items.front());  // one CAS for the whole bulk
+    idle_.wake_one_if_needed();
+    PutGate::leave(slot, items.size());
+    return S_OK;
+}
+
+NativeCore::Run NativeCore::take() noexcept {
+    if (options_.workers > 1 && ready_size_.load(std::memory_order_relaxed) != 0) {
+        if (Run run = take_ready(); run.count != 0) {
+            return run;
+        }
+    }
+    if (inbox_.load(std::memory_order_relaxed) == nullptr) {
+        return {};
+    }
+    // acquire, pairs with (P1): the items and their links are visible.
+    MFASYNCRESULT* item = inbox_.exchange(nullptr, std::memory_order_acquire);
+    if (item == nullptr) {
+        return {};  // another worker took it since our look
+    }
+    Run run;
+    run.last = item;
+    MFASYNCRESULT* newer = nullptr;
+    // Ends: the stack is finite and private now (nobody else can reach these links).
+    while (item != nullptr) {
+        MFASYNCRESULT* older = next_of(item);
+        set_next(item, newer);
+        newer = item;
+        item = older;
+        ++run.count;
+    }
+    run.first = newer;
+    if (options_.workers == 1 || run.count == 1) {
+        return run;
+    }
+    // Keep a fair share; the rest goes to the ready list for the other workers.
+    const std::size_t share = (run.count + options_.workers - 1) / options_.workers;
+    MFASYNCRESULT* cut = walk(run.first, share - 1);
+    Run rest{next_of(cut), run.last, run.count - share};
+    set_next(cut, nullptr);
+    run.last = cut;
+    run.count = share;
+    give_ready(rest);
+    return run;
+}
+
+NativeCore::Run NativeCore::take_ready() noexcept {
+    // acquire, pairs with the release below: the list as the last holder left it.
+    if (ready_lock_.exchange(true, std::memory_order_acquire)) {
+        return {};  // busy: the caller looks at the inbox instead of waiting
+    }
+    Run run;
+    if (ready_.count != 0) {
+        const std::size_t share = (ready_.count + options_.workers - 1) / options_.workers;
+        MFASYNCRESULT* cut = walk(ready_.first, share - 1);
+        run = {ready_.first, cut, share};
+        ready_ =
+            ready_.count == share ? Run{} : Run{next_of(cut), ready_.last, ready_.count - share};
+        set_next(cut, nullptr);
+        // relaxed: taking items away never has to wake anyone.
+        ready_size_.store(ready_.count, std::memory_order_relaxed);
+    }
+    ready_lock_.store(false, std::memory_order_release);
+    if (ready_size_.load(std::memory_order_relaxed) != 0) {
+        idle_.wake_one_if_needed();  // more than our share is left: ramp another worker up
+    }
+    return run;
+}
+
+void NativeCore::give_ready(Run run) noexcept {
+    // Ends: the holder walks at most one share and releases; yield in case it was descheduled.
+    for (int pauses = 0; ready_lock_.exchange(true, std::memory_order_acquire);) {
+        if (++pauses == pauses_before_yield) {
+            pauses = 0;
+            std::this_thread::yield();
+        } else {
+            cpu_pause();
+        }
+    }
+    if (ready_.count == 0) {
+        ready_ = run;
+    } else {
+        set_next(ready_.last, run.first);
+        ready_.last = run.last;
+        ready_.count += run.count;
+    }
+    // (R1) relaxed store; the F1 fence in wake_one_if_needed orders it before the read of the
+    // idle state, pairing with park's F2 and its re-check of ready_size_.
+    ready_size_.store(ready_.count, std::memory_order_relaxed);
+    ready_lock_.store(false, std::memory_order_release);
+    idle_.wake_one_if_needed();
+}
+
+bool NativeCore::looks_empty() const noexcept {
+    return inbox_.load(std::memory_order_relaxed) == nullptr &&
+           ready_size_.load(std::memory_order_relaxed) == 0;
+}
+
+void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+    LearnedSpin spin(options_.spin_before_park);
+    const auto run = [&](const Run& taken) {
+        MFASYNCRESULT* item = taken.first;
+        for (std::size_t i = 0; i < taken.count; ++i) {
+            MFASYNCRESULT* next = next_of(item);  // before dispatch: the callback may put it again
+            detail::dispatch(item, stats, options_);
+            item = next;
+        }
+    };
+    const auto has_work = [this] { return !looks_empty(); };
+    spin_then_park(
+        idle_, stats, options_.max_spinning_workers, spin, [this] { return take(); }, run,
+        has_work);
+}
+
+void NativeCore::stop() noexcept {
+    gate_.close();  // from here no put is accepted, and every accepted one is in the inbox
+    idle_.stop();
+}
+
+template class Complete<NativeCore>;
+
+}  // namespace wq::detail

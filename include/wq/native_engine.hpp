@@ -1,0 +1,84 @@
+// wq/native_engine.hpp — the engine's own dispatcher: the item is the queue node. Its OVERLAPPED
+// (MF: "used internally to queue the work item") links it into the queue, so a put allocates
+// nothing, has no slot array, and touches one shared line beyond the item: the inbox word.
+//
+// Put path: admission (the queue-once mark in overlapped.Internal; the put gate), then one CAS that
+// pushes the item — or a whole bulk, linked beforehand — onto the inbox, a lock-free stack whose
+// link is overlapped.InternalHigh; then one load of the shared idle-state word, and a wake-up
+// system call only when no worker spins and one is parked. No producer ever waits for another
+// thread: there is no window between publishing and linking (the CAS does both).
+//
+// Worker path: take the whole inbox with one exchange and reverse it (oldest first). With one
+// worker it runs the batch in order (one worker: FIFO). With more, it keeps a fair share and moves
+// the rest to a shared ready list, from which idle workers take their own shares — a bulk spreads
+// over the workers it keeps busy. The ready list sits behind a try-lock that no worker waits on
+// to take work (it goes to the inbox instead); a worker moving a remainder in waits only for
+// another worker's O(share) list walk.
+//
+// Idle path: a worker spins only as long as its recent idle gaps say a spin will pay off (learned
+// per worker, capped by spin_before_park), then parks on a futex (WaitOnAddress on Windows) with
+// the eventcount protocol of engine/native.cpp. An idle engine ends with every worker parked.
+//
+// Thread-safety: all members, any thread. put never blocks and never allocates.
+//
+//   wq::NativeEngine engine({.workers = 2});
+//   engine.put(item);
+//   engine.shutdown();
+#pragma once
+
+#include "wq/detail/engine_base.hpp"
+#include "wq/detail/idle_workers.hpp"
+
+#include <atomic>
+#include <cstddef>
+
+namespace wq::detail {
+
+class NativeCore : public GatedEngineBase<NativeCore, "native"> {
+public:
+    HRESULT put(MFASYNCRESULT* item) noexcept final;
+    HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
+
+protected:
+    /// Only as Complete<NativeCore> (NativeEngine), which shuts down before the members go.
+    explicit NativeCore(const Options& options = {});
+
+private:
+    friend EngineBase;
+    /// A FIFO run of items linked through their OVERLAPPEDs.
+    struct Run {
+        MFASYNCRESULT* first = nullptr;
+        MFASYNCRESULT* last = nullptr;
+        std::size_t count = 0;
+        [[nodiscard]] std::size_t size() const noexcept { return count; }
+    };
+    /// Pushes a run already linked newest → … → oldest onto the inbox (one CAS).
+    void push(MFASYNCRESULT* newest, MFASYNCRESULT* oldest) noexcept;
+    /// A run of work for the calling worker (empty when there is none right now).
+    Run take() noexcept;
+    Run take_ready() noexcept;
+    void give_ready(Run run) noexcept;
+    [[nodiscard]] bool looks_empty() const noexcept;
+
+    void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
+    void stop() noexcept;
+
+    // The inbox: the newest pushed item, linked to older ones; written by every producer.
+    alignas(cache_line_size) std::atomic<MFASYNCRESULT*> inbox_{nullptr};
+    // The ready list (items moved out of the inbox for other workers), behind ready_lock_.
+    alignas(cache_line_size) std::atomic<bool> ready_lock_{false};
+    std::atomic<std::size_t> ready_size_{0};  // written under ready_lock_, read by anyone
+    Run ready_;                               // guarded by ready_lock_
+    IdleWorkers idle_;
+};
+
+// The vtable and virtual members are emitted with the back-end's source.
+extern template class Complete<NativeCore>;
+
+}  // namespace wq::detail
+
+namespace wq {
+
+using NativeEngine = detail::Complete<detail::NativeCore>;
+
+}  // namespace wq
