@@ -5,13 +5,15 @@
 // Only pushes compete for the inbox (a worker never pops one node), so the stack has no ABA: a
 // CAS that still sees the head it linked to is right even if that item left and came back.
 //
-// The idle protocol is wq/detail/idle_workers.hpp's. The publications its F1 orders are the push
-// (P1) and the move of a remainder to the ready list (R1); park's re-check (looks_empty) reads the
-// inbox word and ready_size_, the very words those wrote — never a link written afterwards, so no
-// wake-up is lost. A worker holding a run it took is busy, not idle: it moves any remainder to the
-// ready list before it runs its own share, then wakes a parked worker for it.
+// The idle protocol is wq/detail/idle_workers.hpp's. The publications it orders are the push (P1,
+// a seq_cst CAS standing in for F1) and the move of a remainder to the ready list (R1, then F1);
+// park's re-check (looks_empty) reads the inbox word and ready_size_, the very words those wrote —
+// never a link written afterwards, so no wake-up is lost. A worker holding a run it took is busy,
+// not idle: it moves any remainder to the ready list before it runs its own share, then wakes a
+// parked worker for it.
 #include "wq/native_engine.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace wq::detail {
@@ -39,6 +41,35 @@ MFASYNCRESULT* walk(MFASYNCRESULT* item, std::size_t steps) noexcept {
 // may have been descheduled; it holds the lock only for a walk of one share).
 constexpr int pauses_before_yield = 64;
 
+/// While items stream in — every take finds some — a worker taking them a few at a time pulls the
+/// inbox's line away from the producer on every take, and the producer's next CAS must pull it
+/// back: both sides then move at the line's hop time (~200 ns here), one item per hop. So a worker
+/// whose takes keep finding short runs pauses a little before the next one, doubling up to a cap
+/// while runs stay short; an empty take (a ping-pong, a sparse stream: nothing to batch) ends the
+/// pauses, and long runs shrink them.
+class Batching {
+public:
+    void before_take() const noexcept {
+        for (unsigned i = 0; i < pauses_; ++i) {
+            cpu_pause();
+        }
+    }
+    void after_take(std::size_t count) noexcept {
+        if (count == 0) {
+            pauses_ = 0;
+        } else if (count < enough) {
+            pauses_ = std::min(max_pauses, std::max(1U, pauses_ * 2));
+        } else {
+            pauses_ /= 2;
+        }
+    }
+
+private:
+    static constexpr std::size_t enough = 32;
+    static constexpr unsigned max_pauses = 64;
+    unsigned pauses_ = 0;
+};
+
 }  // namespace
 
 NativeCore::NativeCore(const Options& options)
@@ -50,9 +81,10 @@ void NativeCore::push(MFASYNCRESULT* newest, MFASYNCRESULT* oldest) noexcept {
     MFASYNCRESULT* head = inbox_.load(std::memory_order_relaxed);
     do {
         set_next(oldest, head);
-        // (P1) release: the run's links and the items' fields happen-before the worker's
-        // exchange (acquire) that takes them.
-    } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_release,
+        // (P1) seq_cst: the run's links and the items' fields happen-before the worker's exchange
+        // (acquire) that takes them, and the push precedes the idle-state load that follows it
+        // in S (wake_one_if_needed_after_seq_cst_rmw).
+    } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
                                            std::memory_order_relaxed));
 }
 
@@ -69,7 +101,7 @@ HRESULT NativeCore::put(MFASYNCRESULT* item) noexcept {
     item->AddRef();  // before the item is visible: a worker may dispatch and Release it at once
     push(item, item);
     // Still inside the gate: shutdown cannot finish (and free idle_) under our feet.
-    idle_.wake_one_if_needed();
+    idle_.wake_one_if_needed_after_seq_cst_rmw();
     PutGate::leave(slot, 1);
     return S_OK;
 }
@@ -93,7 +125,7 @@ HRESULT NativeCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
         set_next(items[i], items[i - 1]);  // newest → … → oldest, as the stack holds them
     }
     push(items.back(), items.front());  // one CAS for the whole bulk
-    idle_.wake_one_if_needed();
+    idle_.wake_one_if_needed_after_seq_cst_rmw();
     PutGate::leave(slot, items.size());
     return S_OK;
 }
@@ -200,10 +232,15 @@ void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
             item = next;
         }
     };
+    Batching batching;
+    const auto take_batched = [&] {
+        batching.before_take();
+        Run taken = take();
+        batching.after_take(taken.count);
+        return taken;
+    };
     const auto has_work = [this] { return !looks_empty(); };
-    spin_then_park(
-        idle_, stats, options_.max_spinning_workers, spin, [this] { return take(); }, run,
-        has_work);
+    spin_then_park(idle_, stats, options_.max_spinning_workers, spin, take_batched, run, has_work);
 }
 
 void NativeCore::stop() noexcept {

@@ -32,7 +32,20 @@ public:
         // (F1) pairs with (F2) in park(): orders the caller's publication before our read of idle_.
         std::atomic_thread_fence(std::memory_order_seq_cst);
         // relaxed: the fence above orders this load; its value only decides whether to wake.
-        std::uint64_t idle = idle_.load(std::memory_order_relaxed);
+        wake_one_if(idle_.load(std::memory_order_relaxed));
+    }
+
+    /// The same for a publication that was itself a seq_cst read-modify-write (native's push):
+    /// that RMW and the seq_cst load here stand in for F1 — if the load does not see a sleeper's
+    /// registration it precedes it in the single total order S, so the publication precedes the
+    /// sleeper's F2 in S, and the sleeper's re-check after F2 sees it. On x86 this saves the
+    /// fence: the RMW's lock prefix already is one.
+    void wake_one_if_needed_after_seq_cst_rmw() noexcept {
+        wake_one_if(idle_.load(std::memory_order_seq_cst));
+    }
+
+private:
+    void wake_one_if(std::uint64_t idle) noexcept {
         while (spinners(idle) == 0 && sleepers(idle) != 0 && (idle & wake_pending) == 0) {
             // seq_cst: reads the sleeper's registration, so the sleeper's earlier read of epoch_
             // happens-before our bump below and cannot see it (it will sleep on the old value and
@@ -46,6 +59,7 @@ public:
         }
     }
 
+public:
     /// Counts the caller as a spinner unless `max_spinning` already spin; true if it may spin.
     bool try_start_spinning(unsigned max_spinning) noexcept {
         // relaxed: being counted as a spinner only stops producers from waking sleepers; a
