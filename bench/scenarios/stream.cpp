@@ -115,8 +115,8 @@ void stream(benchmark::State& state, const Make& make, Layout layout) {
 }
 
 const bool registered = register_engine_family("stream", []<class EngineT>() {
-    for (const auto& [layout, name] :
-         {std::pair{Layout::array, "array"}, std::pair{Layout::scattered, "scattered"}}) {
+    for (const Layout layout : {Layout::array, Layout::scattered}) {
+        const char* const name = layout == Layout::array ? "array" : "scattered";
         add(
             Suite::standard,
             benchmark_name<EngineT>("stream", std::string("/producers:1/workers:1/layout:") + name),
