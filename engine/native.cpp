@@ -131,11 +131,14 @@ HRESULT NativeCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
 }
 
 NativeCore::Run NativeCore::take() noexcept {
+    // relaxed: a hint whether to try the ready list; its lock orders what we take from it.
     if (options_.workers > 1 && ready_size_.load(std::memory_order_relaxed) != 0) {
         if (Run run = take_ready(); run.count != 0) {
             return run;
         }
     }
+    // relaxed: a look before the exchange, so polling an empty inbox only reads its line instead
+    // of taking it exclusively; the exchange below orders what we take.
     if (inbox_.load(std::memory_order_relaxed) == nullptr) {
         return {};
     }
@@ -218,6 +221,7 @@ void NativeCore::give_ready(Run run) noexcept {
 }
 
 bool NativeCore::looks_empty() const noexcept {
+    // relaxed: park's re-check, ordered by its F2 fence (wq/detail/idle_workers.hpp).
     return inbox_.load(std::memory_order_relaxed) == nullptr &&
            ready_size_.load(std::memory_order_relaxed) == 0;
 }
