@@ -1,9 +1,11 @@
 // The `native` back-end: the item is the queue node (wq/native_engine.hpp).
 //
 // The inbox is a lock-free stack of items linked through overlapped.InternalHigh: producers push
-// with one CAS, a worker takes the whole stack with one exchange and reverses it, oldest first.
-// Only pushes compete for the inbox (a worker never pops one node), so the stack has no ABA: a
-// CAS that still sees the head it linked to is right even if that item left and came back.
+// with one CAS, a worker takes the whole stack with one CAS and reverses it, oldest first. No
+// one pops a single node, so the stack has no ABA: a push's CAS that still sees the head it
+// linked to is right even if that item left and came back, and a take reads the links only
+// after its CAS made the stack its own. Bit 0 of the inbox word is the admission gate: shutdown
+// sets it, a push that sees it is refused, a take keeps it.
 //
 // The idle protocol is wq/detail/idle_workers.hpp's. The publications it orders are the push (P1,
 // a seq_cst CAS standing in for F1) and the move of a remainder to the ready list (R1, then F1);
@@ -27,6 +29,20 @@ MFASYNCRESULT* next_of(const MFASYNCRESULT* item) noexcept {
 }
 void set_next(MFASYNCRESULT* item, const MFASYNCRESULT* next) noexcept {
     item->overlapped.InternalHigh = reinterpret_cast<std::uintptr_t>(next);  // NOLINT
+}
+
+// The inbox word: the newest item's address, with bit 0 set once shutdown closed the inbox (an
+// item is pointer-aligned, so bit 0 of its address is always clear).
+static_assert(alignof(MFASYNCRESULT) >= 2);
+constexpr std::uintptr_t closed_bit = 1;
+bool is_closed(std::uintptr_t word) noexcept {
+    return (word & closed_bit) != 0;
+}
+MFASYNCRESULT* items_of(std::uintptr_t word) noexcept {
+    return reinterpret_cast<MFASYNCRESULT*>(word & ~closed_bit);  // NOLINT
+}
+std::uintptr_t word_of(const MFASYNCRESULT* newest) noexcept {
+    return reinterpret_cast<std::uintptr_t>(newest);  // NOLINT
 }
 
 /// The item `steps` links after `item`.
@@ -73,19 +89,46 @@ private:
 }  // namespace
 
 NativeCore::NativeCore(const Options& options)
-    : GatedEngineBase(options, StatsArray::Writers::one_per_slot) {
+    : EngineBase(options, StatsArray::Writers::one_per_slot) {
     start_workers();
 }
 
-void NativeCore::push(MFASYNCRESULT* newest, MFASYNCRESULT* oldest) noexcept {
-    MFASYNCRESULT* head = inbox_.load(std::memory_order_relaxed);
+HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
+    // relaxed: a first look; the CAS below decides.
+    std::uintptr_t head = inbox_.load(std::memory_order_relaxed);
+    if (is_closed(head)) {
+        unmark_items(items);  // shut down: nothing was counted or referenced
+        return MF_E_SHUTDOWN;
+    }
+    items[0]->AddRef();  // before an item is visible: a worker may dispatch and Release it at once
+    for (std::size_t i = 1; i < items.size(); ++i) {
+        items[i]->AddRef();
+        set_next(items[i], items[i - 1]);  // newest → … → oldest, as the stack holds them
+    }
+    const std::uintptr_t newest = word_of(items.back());
+    MFASYNCRESULT* oldest = items.front();
     do {
-        set_next(oldest, head);
-        // (P1) seq_cst: the run's links and the items' fields happen-before the worker's exchange
-        // (acquire) that takes them, and the push precedes the idle-state load that follows it
-        // in S (wake_one_if_needed_after_seq_cst_rmw).
+        if (is_closed(head)) {
+            // Shutdown closed the inbox since our first look: take back what we did.
+            for (MFASYNCRESULT* item : items) {
+                item->Release();
+            }
+            unmark_items(items);
+            return MF_E_SHUTDOWN;
+        }
+        set_next(oldest, items_of(head));
+        // (P1) seq_cst: the run's links and the items' fields happen-before the worker's CAS
+        // (acquire) that takes them; the push precedes the idle-state load that follows it in S
+        // (wake_one_if_needed_after_seq_cst_rmw); and it is ordered against stop()'s closing RMW
+        // on the same word: a push either lands before it (and is drained) or sees it (refused).
     } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
                                            std::memory_order_relaxed));
+    accepted_.add(items.size());
+    // After the push the engine may already have drained and stopped (a shutdown on another
+    // thread): the load and a possible futex wake below touch only idle_, which lives as long
+    // as the engine, and a wake with nobody parked is harmless.
+    idle_.wake_one_if_needed_after_seq_cst_rmw();
+    return S_OK;
 }
 
 HRESULT NativeCore::put(MFASYNCRESULT* item) noexcept {
@@ -93,17 +136,7 @@ HRESULT NativeCore::put(MFASYNCRESULT* item) noexcept {
     if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
         return hr;
     }
-    PutGate::Slot* slot = gate_.try_enter();
-    if (slot == nullptr) {
-        unmark_items({&item, 1});
-        return MF_E_SHUTDOWN;
-    }
-    item->AddRef();  // before the item is visible: a worker may dispatch and Release it at once
-    push(item, item);
-    // Still inside the gate: shutdown cannot finish (and free idle_) under our feet.
-    idle_.wake_one_if_needed_after_seq_cst_rmw();
-    PutGate::leave(slot, 1);
-    return S_OK;
+    return enqueue({&item, 1});
 }
 
 HRESULT NativeCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
@@ -112,22 +145,9 @@ HRESULT NativeCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
         return hr;
     }
     if (items.empty()) {
-        return gate_.closed() ? MF_E_SHUTDOWN : S_OK;
+        return is_closed(inbox_.load(std::memory_order_acquire)) ? MF_E_SHUTDOWN : S_OK;
     }
-    PutGate::Slot* slot = gate_.try_enter();
-    if (slot == nullptr) {
-        unmark_items(items);
-        return MF_E_SHUTDOWN;
-    }
-    items[0]->AddRef();
-    for (std::size_t i = 1; i < items.size(); ++i) {
-        items[i]->AddRef();
-        set_next(items[i], items[i - 1]);  // newest → … → oldest, as the stack holds them
-    }
-    push(items.back(), items.front());  // one CAS for the whole bulk
-    idle_.wake_one_if_needed_after_seq_cst_rmw();
-    PutGate::leave(slot, items.size());
-    return S_OK;
+    return enqueue(items);  // one CAS for the whole bulk
 }
 
 NativeCore::Run NativeCore::take() noexcept {
@@ -137,16 +157,19 @@ NativeCore::Run NativeCore::take() noexcept {
             return run;
         }
     }
-    // relaxed: a look before the exchange, so polling an empty inbox only reads its line instead
-    // of taking it exclusively; the exchange below orders what we take.
-    if (inbox_.load(std::memory_order_relaxed) == nullptr) {
-        return {};
-    }
-    // acquire, pairs with (P1): the items and their links are visible.
-    MFASYNCRESULT* item = inbox_.exchange(nullptr, std::memory_order_acquire);
-    if (item == nullptr) {
-        return {};  // another worker took it since our look
-    }
+    // relaxed: a look before the CAS, so polling an empty inbox only reads its line instead of
+    // taking it exclusively; the CAS below orders what we take.
+    std::uintptr_t head = inbox_.load(std::memory_order_relaxed);
+    // Take every item, keep the closed mark. Ends: a CAS fails only when a push or another
+    // worker's take changed the word — progress elsewhere.
+    do {
+        if (items_of(head) == nullptr) {
+            return {};  // empty, or another worker took it since our look
+        }
+        // acquire, pairs with (P1): the items and their links are visible.
+    } while (!inbox_.compare_exchange_weak(head, head & closed_bit, std::memory_order_acquire,
+                                           std::memory_order_relaxed));
+    MFASYNCRESULT* item = items_of(head);
     Run run;
     run.last = item;
     MFASYNCRESULT* newer = nullptr;
@@ -222,7 +245,7 @@ void NativeCore::give_ready(Run run) noexcept {
 
 bool NativeCore::looks_empty() const noexcept {
     // relaxed: park's re-check, ordered by its F2 fence (wq/detail/idle_workers.hpp).
-    return inbox_.load(std::memory_order_relaxed) == nullptr &&
+    return items_of(inbox_.load(std::memory_order_relaxed)) == nullptr &&
            ready_size_.load(std::memory_order_relaxed) == 0;
 }
 
@@ -248,7 +271,10 @@ void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
 }
 
 void NativeCore::stop() noexcept {
-    gate_.close();  // from here no put is accepted, and every accepted one is in the inbox
+    // Close the inbox: from this RMW on every push is refused, and every accepted one is in the
+    // inbox before it (one modification order), so a worker that sees the stop (S2) and then
+    // finds the inbox empty has drained it. seq_cst: ordered with the pushes' CASes (P1).
+    inbox_.fetch_or(closed_bit, std::memory_order_seq_cst);
     idle_.stop();
 }
 

@@ -2,11 +2,13 @@
 // (MF: "used internally to queue the work item") links it into the queue, so a put allocates
 // nothing, has no slot array, and touches one shared line beyond the item: the inbox word.
 //
-// Put path: admission (the queue-once mark in overlapped.Internal; the put gate), then one CAS that
-// pushes the item — or a whole bulk, linked beforehand — onto the inbox, a lock-free stack whose
-// link is overlapped.InternalHigh; then one load of the shared idle-state word, and a wake-up
-// system call only when no worker spins and one is parked. No producer ever waits for another
-// thread: there is no window between publishing and linking (the CAS does both).
+// Put path: the queue-once mark in overlapped.Internal, then one CAS that pushes the item — or a
+// whole bulk, linked beforehand — onto the inbox, a lock-free stack whose link is
+// overlapped.InternalHigh, and which is its own admission gate (shutdown closes it with a bit in
+// the same word: no put gate); then a count on the producer's own line, one load of the shared
+// idle-state word, and a wake-up system call only when no worker spins and one is parked. No
+// producer ever waits for another thread: there is no window between publishing and linking
+// (the CAS does both).
 //
 // Worker path: take the whole inbox with one exchange and reverse it (oldest first). With one
 // worker it runs the batch in order (one worker: FIFO). With more, it keeps a fair share and moves
@@ -31,10 +33,12 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 namespace wq::detail {
 
-class NativeCore : public GatedEngineBase<NativeCore, "native"> {
+class NativeCore : public EngineBase<NativeCore, "native"> {
 public:
     HRESULT put(MFASYNCRESULT* item) noexcept final;
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
@@ -52,8 +56,10 @@ private:
         std::size_t count = 0;
         [[nodiscard]] std::size_t size() const noexcept { return count; }
     };
-    /// Pushes a run already linked newest → … → oldest onto the inbox (one CAS).
-    void push(MFASYNCRESULT* newest, MFASYNCRESULT* oldest) noexcept;
+    /// Pushes admitted items (oldest first) onto the inbox with one CAS, or refuses them all with
+    /// MF_E_SHUTDOWN once the inbox is closed.
+    HRESULT enqueue(std::span<MFASYNCRESULT* const> items) noexcept;
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_.total(); }
     /// A run of work for the calling worker (empty when there is none right now).
     Run take() noexcept;
     Run take_ready() noexcept;
@@ -63,8 +69,10 @@ private:
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
     void stop() noexcept;
 
-    // The inbox: the newest pushed item, linked to older ones; written by every producer.
-    alignas(cache_line_size) std::atomic<MFASYNCRESULT*> inbox_{nullptr};
+    // The inbox: the newest pushed item's address (bit 0: closed), linked to older ones; written
+    // by every producer.
+    alignas(cache_line_size) std::atomic<std::uintptr_t> inbox_{0};
+    PutCount accepted_;
     // The ready list (items moved out of the inbox for other workers), behind ready_lock_.
     alignas(cache_line_size) std::atomic<bool> ready_lock_{false};
     std::atomic<std::size_t> ready_size_{0};  // written under ready_lock_, read by anyone

@@ -18,12 +18,46 @@
 
 namespace wq::detail {
 
+/// Producer threads are spread over this many slots (a thread keeps its slot for life). Two
+/// threads that share a slot are still correct — a slot is an atomic counter — they just share a
+/// line.
+inline constexpr unsigned put_slot_count = 16;
+
+/// The calling thread's slot, in [0, put_slot_count).
+inline unsigned this_thread_put_slot() noexcept {
+    static std::atomic<unsigned> next_slot{0};
+    // relaxed: any spread of threads over slots is correct; round-robin keeps it even.
+    thread_local const unsigned slot =
+        next_slot.fetch_add(1, std::memory_order_relaxed) % put_slot_count;
+    return slot;
+}
+
+/// Items accepted, counted per producer slot: one relaxed locked add on a line the calling thread
+/// almost always owns alone. For admission that needs no gate (native's closes with its queue
+/// word). The total is exact once the puts it should count have returned.
+class PutCount {
+public:
+    void add(std::uint64_t items) noexcept {
+        // relaxed: a count; whoever reads it exactly has synchronised with the puts' returns.
+        slots_[this_thread_put_slot()].value.fetch_add(items, std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t total() const noexcept {
+        std::uint64_t total = 0;
+        for (const Slot& slot : slots_) {
+            total += slot.value.load(std::memory_order_relaxed);
+        }
+        return total;
+    }
+
+private:
+    struct alignas(cache_line_size) Slot {
+        std::atomic<std::uint64_t> value{0};
+    };
+    Slot slots_[put_slot_count];
+};
+
 class PutGate {
 public:
-    /// Threads are spread over this many slots (a thread keeps its slot for life). Two threads that
-    /// share a slot are still correct — the slot is an atomic counter — they just share a line.
-    static constexpr unsigned slot_count = 16;
-
     struct alignas(cache_line_size) Slot {
         // Low 16 bits: puts between enter and leave; high 48 bits: items accepted through this
         // slot.
@@ -32,7 +66,7 @@ public:
 
     /// Enters the gate; returns the slot to leave through, or nullptr when the gate is closed.
     [[nodiscard]] Slot* try_enter() noexcept {
-        Slot& slot = slots_[this_thread_slot()];
+        Slot& slot = slots_[this_thread_put_slot()];
         // (G1) seq_cst, pairs with (G2): either close() sees this put in flight and waits for it,
         // or this put sees the gate closed. Store-load (Dekker) ordering needs seq_cst on both.
         slot.word.fetch_add(1, std::memory_order_seq_cst);
@@ -80,15 +114,7 @@ private:
     static constexpr unsigned in_flight_bits = 16;
     static constexpr std::uint64_t in_flight_mask = (std::uint64_t{1} << in_flight_bits) - 1;
 
-    static unsigned this_thread_slot() noexcept {
-        static std::atomic<unsigned> next_slot{0};
-        // relaxed: any spread of threads over slots is correct; round-robin keeps it even.
-        thread_local const unsigned slot =
-            next_slot.fetch_add(1, std::memory_order_relaxed) % slot_count;
-        return slot;
-    }
-
-    Slot slots_[slot_count];
+    Slot slots_[put_slot_count];
     alignas(cache_line_size) std::atomic<bool> closed_{false};
 };
 
