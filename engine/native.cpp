@@ -5,14 +5,17 @@
 // one pops a single node, so the stack has no ABA: a push's CAS that still sees the head it
 // linked to is right even if that item left and came back, and a take reads the links only
 // after its CAS made the stack its own. Bit 0 of the inbox word is the admission gate: shutdown
-// sets it, a push that sees it is refused, a take keeps it.
+// sets it, a push that sees it is refused, a take keeps it. Bit 1 is the idle protocol's doorbell
+// (DoorbellIdle): a worker about to park sets it while the inbox is empty; the push that clears
+// it wakes a parked worker.
 //
-// The idle protocol is wq/detail/idle_workers.hpp's. The publications it orders are the push (P1,
-// a seq_cst CAS standing in for F1) and the move of a remainder to the ready list (R1, then F1);
-// park's re-check (looks_empty) reads the inbox word and ready_size_, the very words those wrote —
-// never a link written afterwards, so no wake-up is lost. A worker holding a run it took is busy,
-// not idle: it moves any remainder to the ready list before it runs its own share, then wakes a
-// parked worker for it.
+// The idle protocol is wq/detail/idle_workers.hpp's DoorbellIdle. The publications it orders are
+// the push (P1: the CAS on the word the doorbell lives in) and the move of a remainder to the
+// ready list (R1, then F1, against park's F2 and its re-check of ready_size_ in has_ready). Park
+// arms the doorbell only on an inbox word that holds no items — the very word a push writes,
+// never a link written afterwards — so no wake-up is lost. A worker holding a run it took is
+// busy, not idle: it moves any remainder to the ready list before it runs its own share, then
+// wakes a parked worker for it.
 #include "wq/native_engine.hpp"
 
 #include <algorithm>
@@ -31,15 +34,17 @@ void set_next(MFASYNCRESULT* item, const MFASYNCRESULT* next) noexcept {
     item->overlapped.InternalHigh = reinterpret_cast<std::uintptr_t>(next);  // NOLINT
 }
 
-// The inbox word: the newest item's address, with bit 0 set once shutdown closed the inbox (an
-// item is pointer-aligned, so bit 0 of its address is always clear).
-static_assert(alignof(MFASYNCRESULT) >= 2);
+// The inbox word: the newest item's address, with bit 0 set once shutdown closed the inbox and
+// bit 1 the idle protocol's doorbell (an item is pointer-aligned: the low bits of its address
+// are clear).
 constexpr std::uintptr_t closed_bit = 1;
+constexpr std::uintptr_t flag_bits = closed_bit | DoorbellIdle::doorbell_bit;
+static_assert(alignof(MFASYNCRESULT) > flag_bits);
 bool is_closed(std::uintptr_t word) noexcept {
     return (word & closed_bit) != 0;
 }
 MFASYNCRESULT* items_of(std::uintptr_t word) noexcept {
-    return reinterpret_cast<MFASYNCRESULT*>(word & ~closed_bit);  // NOLINT
+    return reinterpret_cast<MFASYNCRESULT*>(word & ~flag_bits);  // NOLINT
 }
 std::uintptr_t word_of(const MFASYNCRESULT* newest) noexcept {
     return reinterpret_cast<std::uintptr_t>(newest);  // NOLINT
@@ -89,7 +94,8 @@ private:
 }  // namespace
 
 NativeCore::NativeCore(const Options& options)
-    : EngineBase(options, StatsArray::Writers::one_per_slot) {
+    : EngineBase(options, StatsArray::Writers::one_per_slot),
+      idle_(inbox_, ~flag_bits, closed_bit) {
     start_workers();
 }
 
@@ -117,17 +123,19 @@ HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
             return MF_E_SHUTDOWN;
         }
         set_next(oldest, items_of(head));
-        // (P1) seq_cst: the run's links and the items' fields happen-before the worker's CAS
-        // (acquire) that takes them; the push precedes the idle-state load that follows it in S
-        // (wake_one_if_needed_after_seq_cst_rmw); and it is ordered against stop()'s closing RMW
-        // on the same word: a push either lands before it (and is drained) or sees it (refused).
-    } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
-                                           std::memory_order_relaxed));
+        // (P1) release: the run's links and the items' fields happen-before the worker's CAS
+        // (acquire) that takes them; acquire: reading a doorbell, the sleeper's arming (and its
+        // read of the epoch) happen-before our wake-up. One word, one modification order: a push
+        // lands before stop()'s closing RMW (and is drained) or sees it (refused), and before a
+        // sleeper's arming CAS (which then fails) or after it (and wakes). seq_cst for the
+        // argument's sake: on x86 every locked RMW is.
+    } while (!inbox_.compare_exchange_weak(head, newest | (head & closed_bit),
+                                           std::memory_order_seq_cst, std::memory_order_relaxed));
     accepted_.add(items.size());
     // After the push the engine may already have drained and stopped (a shutdown on another
-    // thread): the load and a possible futex wake below touch only idle_, which lives as long
-    // as the engine, and a wake with nobody parked is harmless.
-    idle_.wake_one_if_needed_after_seq_cst_rmw();
+    // thread): the count above and a wake-up below touch only members, which live as long as
+    // the engine, and a wake-up with nobody parked is harmless.
+    idle_.after_push(head);  // the push cleared the doorbell: wake the worker that rang it
     return S_OK;
 }
 
@@ -167,7 +175,7 @@ NativeCore::Run NativeCore::take() noexcept {
             return {};  // empty, or another worker took it since our look
         }
         // acquire, pairs with (P1): the items and their links are visible.
-    } while (!inbox_.compare_exchange_weak(head, head & closed_bit, std::memory_order_acquire,
+    } while (!inbox_.compare_exchange_weak(head, head & flag_bits, std::memory_order_acquire,
                                            std::memory_order_relaxed));
     MFASYNCRESULT* item = items_of(head);
     Run run;
@@ -214,7 +222,7 @@ NativeCore::Run NativeCore::take_ready() noexcept {
     }
     ready_lock_.store(false, std::memory_order_release);
     if (ready_size_.load(std::memory_order_relaxed) != 0) {
-        idle_.wake_one_if_needed();  // more than our share is left: ramp another worker up
+        idle_.wake_one_if_sleeping();  // more than our share is left: ramp another worker up
     }
     return run;
 }
@@ -236,17 +244,17 @@ void NativeCore::give_ready(Run run) noexcept {
         ready_.last = run.last;
         ready_.count += run.count;
     }
-    // (R1) relaxed store; the F1 fence in wake_one_if_needed orders it before the read of the
-    // idle state, pairing with park's F2 and its re-check of ready_size_.
+    // (R1) relaxed store; the F1 fence in wake_one_if_sleeping orders it before the read of the
+    // sleepers' count, pairing with park's F2 and its re-check of ready_size_ (has_ready).
     ready_size_.store(ready_.count, std::memory_order_relaxed);
     ready_lock_.store(false, std::memory_order_release);
-    idle_.wake_one_if_needed();
+    idle_.wake_one_if_sleeping();
 }
 
-bool NativeCore::looks_empty() const noexcept {
-    // relaxed: park's re-check, ordered by its F2 fence (wq/detail/idle_workers.hpp).
-    return items_of(inbox_.load(std::memory_order_relaxed)) == nullptr &&
-           ready_size_.load(std::memory_order_relaxed) == 0;
+bool NativeCore::has_ready() const noexcept {
+    // relaxed: park's re-check, ordered by its F2 fence (wq/detail/idle_workers.hpp); park
+    // looks at the inbox itself, in the CAS that arms the doorbell.
+    return ready_size_.load(std::memory_order_relaxed) != 0;
 }
 
 void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
@@ -266,7 +274,7 @@ void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
         batching.after_take(taken.count);
         return taken;
     };
-    const auto has_work = [this] { return !looks_empty(); };
+    const auto has_work = [this] { return has_ready(); };
     spin_then_park(idle_, stats, options_.max_spinning_workers, spin, take_batched, run, has_work);
 }
 
@@ -275,7 +283,7 @@ void NativeCore::stop() noexcept {
     // inbox before it (one modification order), so a worker that sees the stop (S2) and then
     // finds the inbox empty has drained it. seq_cst: ordered with the pushes' CASes (P1).
     inbox_.fetch_or(closed_bit, std::memory_order_seq_cst);
-    idle_.stop();
+    idle_.stop();  // wakes every parked worker; their stopping() sees the bit
 }
 
 template class Complete<NativeCore>;

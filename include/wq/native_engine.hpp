@@ -64,7 +64,7 @@ private:
     Run take() noexcept;
     Run take_ready() noexcept;
     void give_ready(Run run) noexcept;
-    [[nodiscard]] bool looks_empty() const noexcept;
+    [[nodiscard]] bool has_ready() const noexcept;
 
     void worker_main(unsigned index, detail::WorkerStats& stats) noexcept;
     void stop() noexcept;
@@ -77,7 +77,7 @@ private:
     alignas(cache_line_size) std::atomic<bool> ready_lock_{false};
     std::atomic<std::size_t> ready_size_{0};  // written under ready_lock_, read by anyone
     Run ready_;                               // guarded by ready_lock_
-    IdleWorkers idle_;
+    DoorbellIdle idle_;                       // its doorbell is a bit of inbox_
 };
 
 // The vtable and virtual members are emitted with the back-end's source.

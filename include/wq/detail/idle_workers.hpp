@@ -1,6 +1,7 @@
-// wq/detail/idle_workers.hpp — the park/unpark protocol of the back-ends whose workers spin, then
-// park on a futex (mpmc, native): an eventcount over one state word (idle_) and one futex word
-// (epoch_), written once for both.
+// wq/detail/idle_workers.hpp — the park/unpark protocols of the back-ends whose workers spin, then
+// park on a futex, and the worker loop they share (spin_then_park, with its spin policies).
+// IdleWorkers (mpmc): an eventcount over one state word (idle_) and one futex word (epoch_).
+// DoorbellIdle (native): a doorbell bit in the queue word the producers write anyway, below.
 //
 //   producer: publish the work; fence (F1); load idle_; if nobody spins and someone sleeps, claim
 //             the single pending wake-up (CAS), bump epoch_, futex-wake one.
@@ -33,15 +34,6 @@ public:
         std::atomic_thread_fence(std::memory_order_seq_cst);
         // relaxed: the fence above orders this load; its value only decides whether to wake.
         wake_one_if(idle_.load(std::memory_order_relaxed));
-    }
-
-    /// The same for a publication that was itself a seq_cst read-modify-write (native's push):
-    /// that RMW and the seq_cst load here stand in for F1 — if the load does not see a sleeper's
-    /// registration it precedes it in the single total order S, so the publication precedes the
-    /// sleeper's F2 in S, and the sleeper's re-check after F2 sees it. On x86 this saves the
-    /// fence: the RMW's lock prefix already is one.
-    void wake_one_if_needed_after_seq_cst_rmw() noexcept {
-        wake_one_if(idle_.load(std::memory_order_seq_cst));
     }
 
 private:
@@ -150,6 +142,169 @@ private:
     std::atomic<bool> stopping_{false};
 };
 
+/// The idle protocol of a queue whose every push is a read-modify-write of one word (native's
+/// inbox, wq/native_engine.hpp): the doorbell is a bit in that word. A worker about to park sets
+/// it, only while the word holds no items; the push that replaces a word with the bit set clears
+/// it and wakes one parked worker. So a producer reads no shared line but the queue word it
+/// writes anyway — no fence, no idle-state load — and pays a wake-up only when a worker parked.
+///
+///   producer: CAS the word (clearing the doorbell); if the old word rang: bump epoch_ (E1),
+///             futex-wake one.
+///   sleeper:  read epoch_ (E2); register in sleepers_; fence (F2); re-check other work; CAS
+///             the doorbell into the word if it holds no items (else do not sleep); futex-wait.
+/// No lost wake-up through the word: it has one modification order, so a push either comes
+/// before the arming CAS (which then sees the items and fails) or after it (and sees the bit,
+/// and its CAS read from the arming one, so the sleeper's read of epoch_ happens-before the
+/// producer's bump: futex_wait returns or is woken). Work published elsewhere (a worker moving
+/// items to a ready list) uses the eventcount pairing instead: publish, fence (F1), load
+/// sleepers_ — against the sleeper's registration, F2 and re-check.
+///
+/// Spinners and sleepers are counted on a line only workers write: a worker that finds work
+/// while it was the last spinner, with sleepers left, hands the role on (wakes one for items
+/// already waiting, or rings the doorbell so the next push does): a burst ramps up every worker.
+class DoorbellIdle {
+public:
+    static constexpr std::uintptr_t doorbell_bit = 2;
+
+    /// `word` is the queue word; `items_mask` selects its item bits (a word & items_mask of 0 holds
+    /// no items); `closed_bit` is set in it once admission closed (stopping()).
+    DoorbellIdle(std::atomic<std::uintptr_t>& word, std::uintptr_t items_mask,
+                 std::uintptr_t closed_bit) noexcept
+        : word_(word), items_mask_(items_mask), closed_bit_(closed_bit) {}
+
+    /// Producer, after its push replaced `old`: wakes one parked worker if `old` rang.
+    void after_push(std::uintptr_t old) noexcept {
+        if ((old & doorbell_bit) != 0) {
+            wake_one();
+        }
+    }
+
+    /// A worker published work outside the word (R1, before this): wakes one sleeper if any.
+    void wake_one_if_sleeping() noexcept {
+        // (F1) pairs with (F2) in park(): orders the caller's publication before our load.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        // relaxed: the fence orders it; a stale non-zero count costs a spurious wake-up only.
+        if (counts_.sleepers.load(std::memory_order_relaxed) != 0) {
+            wake_one();
+        }
+    }
+
+    /// Counts the caller as a spinner unless `max_spinning` already spin; true if it may spin.
+    bool try_start_spinning(unsigned max_spinning) noexcept {
+        // relaxed: the count only bounds how many workers burn CPU at once.
+        std::uint32_t spinners = counts_.spinners.load(std::memory_order_relaxed);
+        while (spinners < max_spinning) {
+            if (counts_.spinners.compare_exchange_weak(spinners, spinners + 1,
+                                                       std::memory_order_relaxed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// A spinner found work: if it was the last one and workers sleep, hand the role on.
+    void stop_spinning() noexcept {
+        // relaxed: the hand-on is for latency only (a busy worker comes back to the word).
+        if (counts_.spinners.fetch_sub(1, std::memory_order_relaxed) == 1 &&
+            counts_.sleepers.load(std::memory_order_relaxed) != 0) {
+            std::uintptr_t word = word_.load(std::memory_order_relaxed);
+            // Ends: a CAS fails only when a push or a take changed the word.
+            for (;;) {
+                if ((word & items_mask_) != 0) {
+                    wake_one();  // items already wait
+                    return;
+                }
+                if ((word & (doorbell_bit | closed_bit_)) != 0 ||
+                    word_.compare_exchange_weak(word, word | doorbell_bit,
+                                                std::memory_order_relaxed)) {
+                    return;  // the next push wakes one
+                }
+            }
+        }
+    }
+
+    /// Parks the calling worker unless `has_other_work()` (checked after registering), the word
+    /// holds items, or admission closed. Returns with the caller counted as a spinner; true if it
+    /// slept and was woken by a producer (not the stop).
+    template <class HasOtherWork>
+    bool park(WorkerStats& stats, bool was_spinning, const HasOtherWork& has_other_work) noexcept {
+        // (E2) acquire, pairs with (E1): read before arming, so a wake-up for our doorbell
+        // changes epoch_ from this value and futex_wait cannot sleep through it.
+        const std::uint32_t epoch = epoch_.load(std::memory_order_acquire);
+        counts_.sleepers.fetch_add(1, std::memory_order_seq_cst);
+        if (was_spinning) {
+            counts_.spinners.fetch_sub(1, std::memory_order_relaxed);
+        }
+        // (F2) pairs with (F1): either a worker publishing elsewhere sees our registration, or
+        // we see its work here.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        bool woken = false;
+        if (!has_other_work() && arm()) {
+            stats.bump(stats.parks);
+            // Ends when a wake-up or the stop bumps epoch_ (both after our arming was seen).
+            while (epoch_.load(std::memory_order_acquire) == epoch) {
+                futex_wait(epoch_, epoch);
+            }
+            woken = !stopping();
+            if (woken) {
+                stats.bump(stats.wakeups);
+            }
+        }
+        // relaxed: a stale count costs a spurious wake-up or a missed hand-on, never an item.
+        counts_.sleepers.fetch_sub(1, std::memory_order_relaxed);
+        counts_.spinners.fetch_add(1, std::memory_order_relaxed);
+        return woken;
+    }
+
+    /// The stop: call after the closed bit is in the word. Every parked worker wakes.
+    void stop() noexcept {
+        epoch_.fetch_add(1, std::memory_order_release);  // (E1) for the stop, pairs with (E2)
+        futex_wake_all(epoch_);
+    }
+
+    /// acquire, pairs with the seq_cst RMW that closed the word: every accepted push came before
+    /// it, so one more empty look for work means drained.
+    [[nodiscard]] bool stopping() const noexcept {
+        return (word_.load(std::memory_order_acquire) & closed_bit_) != 0;
+    }
+
+private:
+    void wake_one() noexcept {
+        epoch_.fetch_add(1, std::memory_order_release);  // (E1) pairs with (E2)
+        futex_wake_one(epoch_);
+    }
+
+    /// Sets the doorbell if the word holds no items and is open; false otherwise.
+    bool arm() noexcept {
+        std::uintptr_t word = word_.load(std::memory_order_relaxed);
+        // Ends: a CAS fails only when a push or a take changed the word.
+        for (;;) {
+            if ((word & (items_mask_ | closed_bit_)) != 0) {
+                return false;
+            }
+            if ((word & doorbell_bit) != 0) {
+                return true;  // another sleeper armed it; one push wakes one of us
+            }
+            // seq_cst: the arming is what a push's CAS reads (see the class comment).
+            if (word_.compare_exchange_weak(word, word | doorbell_bit, std::memory_order_seq_cst,
+                                            std::memory_order_relaxed)) {
+                return true;
+            }
+        }
+    }
+
+    std::atomic<std::uintptr_t>& word_;
+    std::uintptr_t items_mask_;
+    std::uintptr_t closed_bit_;
+    // Written by workers only (producers never read it).
+    struct alignas(cache_line_size) Counts {
+        std::atomic<std::uint32_t> spinners{0};
+        std::atomic<std::uint32_t> sleepers{0};
+    } counts_;
+    // Parked workers sleep on epoch_; every wake-up and the stop bump it first.
+    alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
+};
+
 /// Spin policy: always spin_before_park (mpmc's).
 class FixedSpin {
 public:
@@ -196,8 +351,8 @@ private:
 /// spinner that took work stops spinning before it runs it, so a sleeper is woken for what is left
 /// while this worker is busy. Returns once the stop was seen and one more look found nothing:
 /// drained (every accepted item was published before the stop, see (S2)).
-template <class Spin, class Take, class Run, class HasWork>
-void spin_then_park(IdleWorkers& idle, WorkerStats& stats, unsigned max_spinning, Spin& spin,
+template <class Idle, class Spin, class Take, class Run, class HasWork>
+void spin_then_park(Idle& idle, WorkerStats& stats, unsigned max_spinning, Spin& spin,
                     const Take& take, const Run& run, const HasWork& has_work) noexcept {
     using Clock = std::chrono::steady_clock;
     // Pauses between two polls while spinning: long enough not to hammer the producers' lines,
