@@ -18,8 +18,9 @@
 // another worker's O(share) list walk.
 //
 // Idle path: a worker spins only as long as its recent idle gaps say a spin will pay off (learned
-// per worker, capped by spin_before_park), then parks on a futex (WaitOnAddress on Windows) with
-// the eventcount protocol of engine/native.cpp. An idle engine ends with every worker parked.
+// per worker, capped by spin_before_park), then rings the inbox word's doorbell and parks on a
+// futex (WaitOnAddress on Windows): the next push wakes it (DoorbellIdle, wq/detail/
+// idle_workers.hpp). An idle engine ends with every worker parked.
 //
 // Thread-safety: all members, any thread. put never blocks and never allocates.
 //
