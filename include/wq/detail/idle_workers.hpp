@@ -293,16 +293,17 @@ private:
         }
     }
 
-    std::atomic<std::uintptr_t>& word_;
-    std::uintptr_t items_mask_;
-    std::uintptr_t closed_bit_;
-    // Written by workers only (producers never read it).
+    // Off the producers' path: the counts, on a line of their own, are written by workers only;
+    // epoch_ (parked workers sleep on it; every wake-up and the stop bump it first) by a producer
+    // only when it wakes one. The rest is read-only.
     struct alignas(cache_line_size) Counts {
         std::atomic<std::uint32_t> spinners{0};
         std::atomic<std::uint32_t> sleepers{0};
     } counts_;
-    // Parked workers sleep on epoch_; every wake-up and the stop bump it first.
-    alignas(cache_line_size) std::atomic<std::uint32_t> epoch_{0};
+    std::atomic<std::uint32_t> epoch_{0};
+    std::atomic<std::uintptr_t>& word_;
+    std::uintptr_t items_mask_;
+    std::uintptr_t closed_bit_;
 };
 
 /// Spin policy: always spin_before_park (mpmc's).
