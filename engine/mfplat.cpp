@@ -38,7 +38,11 @@ MfplatCore::MfplatCore(const Options& options)
     if (const HRESULT hr = MFStartup(MF_VERSION, MFSTARTUP_LITE); failed(hr)) {
         throw std::runtime_error("wq: back-end 'mfplat': MFStartup failed, " + hex(hr));
     }
-    if (const HRESULT hr = MFAllocateWorkQueueEx(MF_MULTITHREADED_WORKQUEUE, &queue_); failed(hr)) {
+    // One worker: a STANDARD queue, which has exactly one thread of its own; otherwise MF's
+    // multithreaded queue, whose pool MF sizes itself.
+    const MFASYNC_WORKQUEUE_TYPE type =
+        options_.workers == 1 ? MF_STANDARD_WORKQUEUE : MF_MULTITHREADED_WORKQUEUE;
+    if (const HRESULT hr = MFAllocateWorkQueueEx(type, &queue_); failed(hr)) {
         MFShutdown();
         throw std::runtime_error("wq: back-end 'mfplat': MFAllocateWorkQueueEx failed, " + hex(hr));
     }

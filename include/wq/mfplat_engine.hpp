@@ -9,7 +9,8 @@
 // Where MF differs from the contract (tested as such by the conformance suite):
 //   - an item without a callback is refused with E_POINTER: MFPutWorkItemEx calls the callback's
 //     GetParameters when it queues the item (Wine's MF crashes on a NULL callback);
-//   - MF owns its threads: `workers` is not applied, and parks are not observable (read 0).
+//   - MF owns its threads: `workers` = 1 gets a STANDARD queue (one thread of its own), any other
+//     value MF's multithreaded queue, sized by MF; parks are not observable (read 0).
 //
 // Thread-safety: all members, any thread. put allocates (MF's work item, and a map entry here).
 #pragma once

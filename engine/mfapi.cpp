@@ -1,0 +1,828 @@
+// MF's work-queue API over an Engine (wq/mfapi.hpp).
+//
+// Every queue holds entries — a user's result to run, or the pump of a serial queue — and counts
+// those submitted and not yet run (pending).
+//  - PoolQueue (multithreaded): three FIFO lists, one per priority class, under a mutex. Each entry
+//    submitted puts one token into the engine; a token's dispatch runs the best entry waiting, not
+//    a particular one — so whichever worker runs first takes the highest priority. Tokens come
+//    from a free list and go back to it inside their own dispatch (the Engine contract lets a
+//    callback put its item again): in steady state a put allocates only its entry.
+//  - SerialQueue: one FIFO list. While it holds entries, exactly one pump of it waits on its
+//    target queue, at the priority of its oldest entry; running the pump runs that entry, then
+//    submits the pump again if more wait. So one at a time, in order, and no worker held while
+//    it is empty; a serial queue may target another.
+// Closing a queue refuses user puts (MF_E_SHUTDOWN) but still accepts pumps: what a serial queue
+// holds must reach its target. Shutdown closes every queue, waits until none has anything
+// pending, then shuts the engine down — drained, as the Engine contract drains.
+#include "wq/mfapi.hpp"
+
+#include "wq/detail/dispatch.hpp"
+#include "wq/event.hpp"
+
+#include <array>
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wq {
+namespace mf_detail {
+namespace {
+
+class SerialQueue;
+
+/// Priority classes, best first: MF's 1 (any positive), 0, -1 (any negative).
+constexpr std::size_t rank_count = 3;
+std::size_t rank_of(LONG priority) noexcept {
+    return priority > 0 ? 0 : priority == 0 ? 1 : 2;
+}
+
+/// Runs `F` when the scope ends, by exception too.
+template <class F>
+class OnExit {
+public:
+    explicit OnExit(F function) noexcept : function_(std::move(function)) {}
+    OnExit(const OnExit&) = delete;
+    OnExit& operator=(const OnExit&) = delete;
+    ~OnExit() { function_(); }
+
+private:
+    F function_;
+};
+
+/// What a queue holds: a user's result (AddRef'd; run by invoking its callback) or the pump of a
+/// serial queue (owned by it; running it runs the serial queue's oldest entry).
+struct Entry {
+    Entry* next = nullptr;
+    std::size_t rank = 1;
+    DWORD flags = 0;                  // the callback's GetParameters flags, kept
+    MFASYNCRESULT* result = nullptr;  // a user's entry
+    SerialQueue* serial = nullptr;    // a pump
+};
+
+/// A FIFO of entries linked through Entry::next. Not thread-safe: its queue's mutex guards it.
+class Fifo {
+public:
+    [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
+    [[nodiscard]] Entry* front() const noexcept { return head_; }
+    void push(Entry* entry) noexcept {
+        entry->next = nullptr;
+        (tail_ == nullptr ? head_ : tail_->next) = entry;
+        tail_ = entry;
+    }
+    Entry* pop() noexcept {
+        Entry* entry = head_;
+        head_ = entry->next;
+        if (head_ == nullptr) {
+            tail_ = nullptr;
+        }
+        return entry;
+    }
+
+private:
+    Entry* head_ = nullptr;
+    Entry* tail_ = nullptr;
+};
+
+class Queue {
+public:
+    Queue() = default;
+    Queue(const Queue&) = delete;
+    Queue& operator=(const Queue&) = delete;
+    virtual ~Queue() = default;
+
+    /// Adds `entry` (taking it over). Refused with MF_E_SHUTDOWN once the queue is closed, unless
+    /// `pump` (a serial queue's: always accepted, so what it holds drains).
+    virtual HRESULT submit(Entry* entry, bool pump) noexcept = 0;
+
+    /// From now on user puts are refused; what is pending still runs.
+    virtual void close() noexcept {
+        const std::lock_guard lock(mutex_);
+        closed_ = true;
+    }
+
+    /// After the drain: stops what the queue owns (a STANDARD queue's thread).
+    virtual void stop() noexcept {}
+
+    /// True if the calling thread is one of the queue's own (a STANDARD queue's thread).
+    [[nodiscard]] virtual bool is_own_thread() const noexcept { return false; }
+
+    /// Returns once nothing is pending (call after close()).
+    void wait_drained() {
+        std::unique_lock lock(mutex_);
+        // Ends: a closed queue takes only pumps, of entries that were already pending somewhere.
+        drained_.wait(lock, [this] { return pending_ == 0; });
+    }
+
+protected:
+    /// One pending entry has run.
+    void finished_one() noexcept {
+        const std::lock_guard lock(mutex_);
+        if (--pending_ == 0 && closed_) {
+            drained_.notify_all();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable drained_;
+    bool closed_ = false;      // guarded by mutex_
+    std::size_t pending_ = 0;  // guarded by mutex_
+};
+
+/// Runs a user's entry: its callback's Invoke, or its event when it has no callback. The entry
+/// is freed first; the result's reference is dropped even if the callback throws (the exception
+/// goes on to the engine, which counts and reports it).
+void run_user_entry(Entry* entry) {
+    const ComPtr<MFASYNCRESULT> result = ComPtr<MFASYNCRESULT>::adopt(entry->result);
+    delete entry;
+    if (IMFAsyncCallback* callback = result->pCallback; callback != nullptr) {
+        callback->Invoke(result.get());
+    } else if (!set_event(result->hEvent)) {
+        throw std::runtime_error("wq: a result without a callback has an event that cannot be set");
+    }
+}
+
+void run_entry(Entry* entry);
+
+class PoolQueue;
+
+/// The engine's item for a PoolQueue: "run the best entry waiting". Owned by its queue.
+class Token final : public EmbeddedResult {
+public:
+    explicit Token(PoolQueue* queue, IMFAsyncCallback* dispatcher) noexcept : queue_(queue) {
+        pCallback = dispatcher;
+    }
+    ULONG AddRef() override { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
+    ULONG Release() override { return refs_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
+    [[nodiscard]] PoolQueue* queue() const noexcept { return queue_; }
+
+    Token* next_free = nullptr;  // guarded by the queue's mutex
+
+private:
+    PoolQueue* queue_;
+    std::atomic<ULONG> refs_{1};  // the queue's; never reaches 0
+};
+
+/// The callback of every token: runs one entry of the token's queue.
+class TokenDispatcher final : public IMFAsyncCallback {
+public:
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
+    }
+    ULONG AddRef() override { return 1; }  // static lifetime
+    ULONG Release() override { return 1; }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+    HRESULT Invoke(IMFAsyncResult* result) override;
+};
+
+TokenDispatcher token_dispatcher;
+
+class PoolQueue final : public Queue {
+public:
+    /// Over the platform's engine.
+    explicit PoolQueue(Engine& engine) noexcept : engine_(engine) {}
+    /// Over an engine of its own (MF's STANDARD queue: "a thread of its own").
+    explicit PoolQueue(std::unique_ptr<Engine> own) noexcept
+        : engine_(*own), own_engine_(std::move(own)) {}
+
+    void stop() noexcept override {
+        if (own_engine_) {
+            (void)own_engine_->shutdown();
+        }
+    }
+    [[nodiscard]] bool is_own_thread() const noexcept override {
+        return own_engine_ && detail::current_worker_engine() == own_engine_.get();
+    }
+
+    HRESULT submit(Entry* entry, bool pump) noexcept override {
+        Token* token = nullptr;
+        {
+            const std::lock_guard lock(mutex_);
+            if (closed_ && !pump) {
+                return MF_E_SHUTDOWN;
+            }
+            token = free_tokens_;
+            if (token != nullptr) {
+                free_tokens_ = token->next_free;
+            } else {
+                // new may throw only when out of memory: then terminate (noexcept), as an
+                // allocation failure inside a pump's re-submission could not be reported.
+                tokens_.push_back(std::make_unique<Token>(this, &token_dispatcher));
+                token = tokens_.back().get();
+            }
+            lists_[entry->rank].push(entry);
+            ++pending_;
+        }
+        // Cannot fail: the engine is shut down only after every queue drained, and this entry is
+        // pending until a token runs it.
+        (void)engine_.put(token);
+        return S_OK;
+    }
+
+    /// A token's dispatch: run the best entry waiting.
+    void run_one(Token* token) {
+        Entry* entry = nullptr;
+        {
+            const std::lock_guard lock(mutex_);
+            for (Fifo& list : lists_) {
+                if (!list.empty()) {
+                    entry = list.pop();
+                    break;
+                }
+            }
+            // The engine has cleared the token's queued mark: it may be put again already.
+            token->next_free = free_tokens_;
+            free_tokens_ = token;
+        }
+        // One token per pending entry, so there is one to run.
+        const OnExit finish([this] { finished_one(); });
+        run_entry(entry);
+    }
+
+private:
+    Engine& engine_;
+    std::unique_ptr<Engine> own_engine_;
+    std::array<Fifo, rank_count> lists_;          // guarded by mutex_
+    Token* free_tokens_ = nullptr;                // guarded by mutex_
+    std::vector<std::unique_ptr<Token>> tokens_;  // guarded by mutex_
+};
+
+HRESULT TokenDispatcher::Invoke(IMFAsyncResult* result) {
+    auto* token = static_cast<Token*>(static_cast<MFASYNCRESULT*>(result));
+    token->queue()->run_one(token);
+    return S_OK;
+}
+
+class SerialQueue final : public Queue {
+public:
+    SerialQueue(Queue& target) noexcept : target_(target) { pump_.serial = this; }
+
+    HRESULT submit(Entry* entry, bool pump) noexcept override {
+        {
+            const std::lock_guard lock(mutex_);
+            if (closed_ && !pump) {
+                return MF_E_SHUTDOWN;
+            }
+            fifo_.push(entry);
+            ++pending_;
+            if (scheduled_) {
+                return S_OK;  // the pump waiting on the target will get to it
+            }
+            scheduled_ = true;
+            pump_.rank = entry->rank;
+        }
+        return target_.submit(&pump_, true);
+    }
+
+    /// The pump's run: the oldest entry, then the pump again if more wait.
+    void run_head() {
+        Entry* entry = nullptr;
+        {
+            const std::lock_guard lock(mutex_);
+            entry = fifo_.pop();
+        }
+        const OnExit next([this] { advance(); });
+        run_entry(entry);
+    }
+
+private:
+    void advance() noexcept {
+        bool more = false;
+        {
+            const std::lock_guard lock(mutex_);
+            more = !fifo_.empty();
+            if (more) {
+                pump_.rank = fifo_.front()->rank;
+            } else {
+                scheduled_ = false;
+            }
+            if (--pending_ == 0 && closed_) {
+                drained_.notify_all();
+            }
+        }
+        if (more) {
+            (void)target_.submit(&pump_, true);  // a pump is always accepted
+        }
+    }
+
+    Queue& target_;
+    Fifo fifo_;               // guarded by mutex_
+    bool scheduled_ = false;  // guarded by mutex_: the pump is on the target or running
+    Entry pump_;              // on the target while scheduled_
+};
+
+void run_entry(Entry* entry) {
+    if (entry->serial != nullptr) {
+        entry->serial->run_head();
+    } else {
+        run_user_entry(entry);
+    }
+}
+
+bool is_platform_queue(DWORD id) noexcept {
+    return (id & MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK) == 0;
+}
+
+}  // namespace
+
+class PlatformState {
+public:
+    PlatformState(std::string_view backend, const Options& options)
+        : backend_(backend), options_(options), engine_(make_engine(backend, options)) {
+        auto pool = [this] { return own(std::make_unique<PoolQueue>(*engine_)); };
+        platform_[MFASYNC_CALLBACK_QUEUE_MULTITHREADED] = pool();
+        platform_[MFASYNC_CALLBACK_QUEUE_RT] = pool();
+        platform_[MFASYNC_CALLBACK_QUEUE_IO] = pool();
+        platform_[MFASYNC_CALLBACK_QUEUE_TIMER] = pool();
+        platform_[MFASYNC_CALLBACK_QUEUE_LONG_FUNCTION] = pool();
+        platform_[MFASYNC_CALLBACK_QUEUE_STANDARD] = own(make_standard());
+    }
+    PlatformState(const PlatformState&) = delete;
+    PlatformState& operator=(const PlatformState&) = delete;
+    ~PlatformState() { (void)shutdown(); }
+
+    Engine& engine() noexcept { return *engine_; }
+
+    /// The live queue `id` names, or nullptr.
+    Queue* find(DWORD id) noexcept {
+        if (is_platform_queue(id)) {
+            return id < platform_.size() ? platform_[id] : nullptr;
+        }
+        const std::lock_guard lock(table_mutex_);
+        const Slot* slot = slot_of(id);
+        return slot == nullptr ? nullptr : slot->queue;
+    }
+
+    HRESULT allocate(MFASYNC_WORKQUEUE_TYPE type, DWORD* id) noexcept {
+        if (id == nullptr) {
+            return E_POINTER;
+        }
+        *id = MFASYNC_CALLBACK_QUEUE_UNDEFINED;
+        if (type == MF_WINDOW_WORKQUEUE) {
+            return E_NOTIMPL;  // no message loop here: README, "Porting MF work-queue code"
+        }
+        if (type != MF_STANDARD_WORKQUEUE && type != MF_MULTITHREADED_WORKQUEUE) {
+            return E_INVALIDARG;
+        }
+        try {
+            const std::lock_guard lock(table_mutex_);
+            if (shut_down_) {
+                return MF_E_SHUTDOWN;
+            }
+            Queue* queue = type == MF_MULTITHREADED_WORKQUEUE
+                               ? own(std::make_unique<PoolQueue>(*engine_))
+                               : own(make_standard());
+            return add_slot(queue, 0, id);
+        } catch (const std::bad_alloc&) {
+            return E_OUTOFMEMORY;
+        } catch (const std::exception&) {
+            return E_FAIL;  // the back-end could not start another engine
+        }
+    }
+
+    HRESULT allocate_serial(DWORD target, DWORD* id) noexcept {
+        if (id == nullptr) {
+            return E_POINTER;
+        }
+        *id = MFASYNC_CALLBACK_QUEUE_UNDEFINED;
+        try {
+            const std::lock_guard lock(table_mutex_);
+            if (shut_down_) {
+                return MF_E_SHUTDOWN;
+            }
+            Queue* target_queue = nullptr;
+            if (is_platform_queue(target)) {
+                target_queue = target < platform_.size() ? platform_[target] : nullptr;
+            } else if (Slot* slot = slot_of(target); slot != nullptr) {
+                target_queue = slot->queue;
+                ++slot->locks;  // the serial queue holds its target until it closes
+            }
+            if (target_queue == nullptr) {
+                return MF_E_INVALID_WORKQUEUE;
+            }
+            Queue* queue = own(std::make_unique<SerialQueue>(*target_queue));
+            return add_slot(queue, is_platform_queue(target) ? 0 : target, id);
+        } catch (const std::bad_alloc&) {
+            return E_OUTOFMEMORY;
+        }
+    }
+
+    HRESULT lock(DWORD id) noexcept {
+        if (is_platform_queue(id)) {
+            return S_OK;  // MF: platform queues are always there
+        }
+        const std::lock_guard lock(table_mutex_);
+        Slot* slot = slot_of(id);
+        if (slot == nullptr) {
+            return MF_E_INVALID_WORKQUEUE;
+        }
+        ++slot->locks;
+        return S_OK;
+    }
+
+    HRESULT unlock(DWORD id) noexcept {
+        if (is_platform_queue(id)) {
+            return S_OK;
+        }
+        const std::lock_guard lock(table_mutex_);
+        return unlock_locked(id);
+    }
+
+    HRESULT lock_shared(const wchar_t* usage_class, DWORD* task_id, DWORD* id) noexcept {
+        if (usage_class == nullptr || id == nullptr) {
+            return E_POINTER;
+        }
+        if (task_id != nullptr) {
+            *task_id = 0;  // no MMCSS task here
+        }
+        try {
+            const std::lock_guard lock(table_mutex_);
+            if (shut_down_) {
+                return MF_E_SHUTDOWN;
+            }
+            const std::wstring name(usage_class);
+            if (auto found = shared_.find(name); found != shared_.end()) {
+                if (Slot* slot = slot_of(found->second); slot != nullptr) {
+                    ++slot->locks;
+                    *id = found->second;
+                    return S_OK;
+                }
+            }
+            const HRESULT hr = add_slot(own(std::make_unique<PoolQueue>(*engine_)), 0, id);
+            if (succeeded(hr)) {
+                shared_[name] = *id;
+            }
+            return hr;
+        } catch (const std::bad_alloc&) {
+            return E_OUTOFMEMORY;
+        }
+    }
+
+    HRESULT put(DWORD id, LONG priority, IMFAsyncResult* result) noexcept {
+        if (result == nullptr) {
+            return E_POINTER;
+        }
+        Queue* queue = find(id);
+        if (queue == nullptr) {
+            return shut_down() ? MF_E_SHUTDOWN : MF_E_INVALID_WORKQUEUE;
+        }
+        auto* item =
+            static_cast<MFASYNCRESULT*>(result);  // MF's own cast: results are MFASYNCRESULTs
+        auto* entry = new (std::nothrow) Entry;
+        if (entry == nullptr) {
+            return E_OUTOFMEMORY;
+        }
+        entry->rank = rank_of(priority);
+        entry->result = item;
+        if (item->pCallback != nullptr) {
+            DWORD queue_id = 0;
+            DWORD flags = 0;
+            if (succeeded(item->pCallback->GetParameters(&flags, &queue_id))) {
+                entry->flags = flags;
+            }
+        }
+        item->AddRef();
+        if (const HRESULT hr = queue->submit(entry, false); failed(hr)) {
+            item->Release();
+            delete entry;
+            return hr;
+        }
+        return S_OK;
+    }
+
+    HRESULT invoke_callback(IMFAsyncResult* result) noexcept {
+        if (result == nullptr) {
+            return E_POINTER;
+        }
+        auto* item = static_cast<MFASYNCRESULT*>(result);
+        DWORD flags = 0;
+        DWORD id = MFASYNC_CALLBACK_QUEUE_STANDARD;
+        if (item->pCallback == nullptr || failed(item->pCallback->GetParameters(&flags, &id)) ||
+            find(id) == nullptr) {
+            id = MFASYNC_CALLBACK_QUEUE_STANDARD;
+        }
+        return put(id, 0, result);
+    }
+
+    /// True on a worker of one of the platform's engines (a callback).
+    bool on_own_thread() noexcept {
+        if (detail::current_worker_engine() == engine_.get()) {
+            return true;
+        }
+        const std::lock_guard lock(table_mutex_);
+        for (const auto& queue : owned_) {
+            if (queue->is_own_thread()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    HRESULT shutdown() noexcept {
+        if (on_own_thread()) {
+            return E_ILLEGAL_METHOD_CALL;  // a callback cannot wait for its own queues
+        }
+        std::vector<Queue*> queues;
+        {
+            const std::lock_guard lock(table_mutex_);
+            if (shut_down_) {
+                return S_OK;
+            }
+            shut_down_ = true;
+            for (const auto& queue : owned_) {
+                queues.push_back(queue.get());
+            }
+        }
+        for (Queue* queue : queues) {
+            queue->close();
+        }
+        for (Queue* queue : queues) {
+            queue->wait_drained();
+        }
+        for (Queue* queue : queues) {
+            queue->stop();
+        }
+        return engine_->shutdown();
+    }
+
+    bool shut_down() noexcept {
+        const std::lock_guard lock(table_mutex_);
+        return shut_down_;
+    }
+
+private:
+    struct Slot {
+        Queue* queue = nullptr;  // nullptr: free
+        ULONG locks = 0;
+        DWORD target = 0;  // a serial queue's user target (unlocked when it closes), or 0
+        std::uint16_t generation = 0;
+    };
+
+    /// MF's STANDARD queue: a thread of its own (an engine of the same back-end, one worker).
+    std::unique_ptr<Queue> make_standard() {
+        Options one = options_;
+        one.workers = 1;
+        return std::make_unique<PoolQueue>(make_engine(backend_, one));
+    }
+
+    Queue* own(std::unique_ptr<Queue> queue) {
+        owned_.push_back(std::move(queue));
+        return owned_.back().get();
+    }
+
+    // Ids of allocated queues: (slot index + 1) << 16 | generation — never a platform id (the
+    // high word is not 0), and a stale id of a reused slot does not match its new generation.
+    Slot* slot_of(DWORD id) noexcept {
+        const DWORD index = (id >> 16) - 1;
+        if (index >= slots_.size()) {
+            return nullptr;
+        }
+        Slot& slot = slots_[index];
+        return slot.queue != nullptr && slot.generation == (id & 0xFFFF) ? &slot : nullptr;
+    }
+
+    HRESULT add_slot(Queue* queue, DWORD target, DWORD* id) {
+        std::size_t index = 0;
+        while (index < slots_.size() && slots_[index].queue != nullptr) {
+            ++index;
+        }
+        if (index == slots_.size()) {
+            if (slots_.size() == max_slots) {
+                return E_OUTOFMEMORY;  // as MF when it runs out of queue handles
+            }
+            slots_.emplace_back();
+        }
+        if (++generation_ == 0) {
+            generation_ = 1;
+        }
+        slots_[index] = {queue, 1, target, generation_};
+        *id = static_cast<DWORD>(((index + 1) << 16) | generation_);
+        return S_OK;
+    }
+
+    HRESULT unlock_locked(DWORD id) noexcept {
+        Slot* slot = slot_of(id);
+        if (slot == nullptr) {
+            return MF_E_INVALID_WORKQUEUE;
+        }
+        if (--slot->locks != 0) {
+            return S_OK;
+        }
+        // The last unlock: the id dies now; what the queue holds still runs. The queue object
+        // stays (owned_) until the platform goes: a pump or token may still point at it.
+        slot->queue->close();
+        const DWORD target = slot->target;
+        slot->queue = nullptr;
+        if (target != 0) {
+            (void)unlock_locked(target);
+        }
+        return S_OK;
+    }
+
+    static constexpr std::size_t max_slots = 0xFFFE;
+
+    std::string backend_;
+    Options options_;
+    std::unique_ptr<Engine> engine_;
+    std::mutex table_mutex_;
+    std::array<Queue*, MFASYNC_CALLBACK_QUEUE_LONG_FUNCTION + 1> platform_{};  // by id; set once
+    std::vector<std::unique_ptr<Queue>> owned_;  // guarded by table_mutex_
+    std::vector<Slot> slots_;                    // guarded by table_mutex_
+    std::map<std::wstring, DWORD> shared_;       // guarded by table_mutex_
+    std::uint16_t generation_ = 0;               // guarded by table_mutex_
+    bool shut_down_ = false;                     // guarded by table_mutex_
+};
+
+}  // namespace mf_detail
+
+// ---- Platform (the object API)
+
+Platform::Platform(std::string_view backend, const Options& options)
+    : state_(std::make_unique<mf_detail::PlatformState>(backend, options)) {}
+Platform::~Platform() = default;
+
+HRESULT Platform::AllocateWorkQueue(DWORD* queue) noexcept {
+    return state_->allocate(MF_STANDARD_WORKQUEUE, queue);
+}
+HRESULT Platform::AllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept {
+    return state_->allocate(type, queue);
+}
+HRESULT Platform::AllocateSerialWorkQueue(DWORD target, DWORD* queue) noexcept {
+    return state_->allocate_serial(target, queue);
+}
+HRESULT Platform::LockWorkQueue(DWORD queue) noexcept {
+    return state_->lock(queue);
+}
+HRESULT Platform::UnlockWorkQueue(DWORD queue) noexcept {
+    return state_->unlock(queue);
+}
+HRESULT Platform::LockSharedWorkQueue(const wchar_t* usage_class, LONG /*base_priority*/,
+                                      DWORD* task_id, DWORD* queue) noexcept {
+    return state_->lock_shared(usage_class, task_id, queue);
+}
+HRESULT Platform::PutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept {
+    return PutWorkItem2(queue, 0, callback, state);
+}
+HRESULT Platform::PutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
+                               IUnknown* state) noexcept {
+    if (callback == nullptr) {
+        return E_POINTER;
+    }
+    const ComPtr<AsyncResult> result = AsyncResult::create(callback, state);
+    if (!result) {
+        return E_OUTOFMEMORY;
+    }
+    return state_->put(queue, priority, result.get());
+}
+HRESULT Platform::PutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept {
+    return state_->put(queue, 0, result);
+}
+HRESULT Platform::PutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept {
+    return state_->put(queue, priority, result);
+}
+HRESULT Platform::InvokeCallback(IMFAsyncResult* result) noexcept {
+    return state_->invoke_callback(result);
+}
+HRESULT Platform::Shutdown() noexcept {
+    return state_->shutdown();
+}
+Engine& Platform::engine() noexcept {
+    return state_->engine();
+}
+
+// ---- The process-wide platform (MF's free functions)
+
+namespace {
+
+std::mutex global_mutex;
+ULONG global_startups = 0;  // guarded by global_mutex
+std::atomic<Platform*> global_platform{nullptr};
+// Platforms shut down stay allocated until the process ends: a call racing MFShutdown on another
+// thread may still hold the pointer, and must get MF_E_SHUTDOWN, not freed memory.
+std::vector<std::unique_ptr<Platform>>& retired_platforms() {
+    static std::vector<std::unique_ptr<Platform>> retired;
+    return retired;
+}
+
+Platform* platform() noexcept {
+    // acquire, pairs with the release in MFStartupOn: the platform is fully built.
+    return global_platform.load(std::memory_order_acquire);
+}
+
+}  // namespace
+
+HRESULT MFStartupOn(std::string_view backend, const Options& options) noexcept {
+    const std::lock_guard lock(global_mutex);
+    if (global_startups != 0) {
+        ++global_startups;
+        return S_OK;
+    }
+    try {
+        retired_platforms().push_back(std::make_unique<Platform>(backend, options));
+    } catch (const std::bad_alloc&) {
+        return E_OUTOFMEMORY;
+    } catch (const std::invalid_argument&) {
+        return E_INVALIDARG;
+    } catch (const std::exception&) {
+        return E_FAIL;  // the back-end cannot run here (make_engine's reason)
+    }
+    global_platform.store(retired_platforms().back().get(), std::memory_order_release);
+    ++global_startups;
+    return S_OK;
+}
+
+HRESULT MFStartup(ULONG version, DWORD /*flags*/) noexcept {
+    if (version != MF_VERSION) {
+        return MF_E_BAD_STARTUP_VERSION;
+    }
+    const char* backend = std::getenv("WQ_MF_BACKEND");  // NOLINT(concurrency-mt-unsafe)
+    return MFStartupOn(backend != nullptr && *backend != '\0' ? backend : "native");
+}
+
+HRESULT MFShutdown() noexcept {
+    Platform* last = nullptr;
+    {
+        const std::lock_guard lock(global_mutex);
+        Platform* current = platform();
+        if (global_startups == 0 || current == nullptr) {
+            return S_OK;  // as MF: nothing to shut down
+        }
+        if (detail::current_worker_engine() == &current->engine()) {
+            return E_ILLEGAL_METHOD_CALL;
+        }
+        if (--global_startups == 0) {
+            last = current;
+            global_platform.store(nullptr, std::memory_order_release);
+        }
+    }
+    return last == nullptr ? S_OK : last->Shutdown();
+}
+
+namespace {
+/// Calls `member` on the process-wide platform, or returns MF_E_SHUTDOWN without one.
+template <class Call>
+HRESULT on_platform(const Call& call) noexcept {
+    Platform* current = platform();
+    return current == nullptr ? MF_E_SHUTDOWN : call(*current);
+}
+}  // namespace
+
+HRESULT MFAllocateWorkQueue(DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) { return p.AllocateWorkQueue(queue); });
+}
+HRESULT MFAllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) { return p.AllocateWorkQueueEx(type, queue); });
+}
+HRESULT MFAllocateSerialWorkQueue(DWORD target, DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) { return p.AllocateSerialWorkQueue(target, queue); });
+}
+HRESULT MFLockWorkQueue(DWORD queue) noexcept {
+    return on_platform([&](Platform& p) { return p.LockWorkQueue(queue); });
+}
+HRESULT MFUnlockWorkQueue(DWORD queue) noexcept {
+    return on_platform([&](Platform& p) { return p.UnlockWorkQueue(queue); });
+}
+HRESULT MFLockSharedWorkQueue(const wchar_t* usage_class, LONG base_priority, DWORD* task_id,
+                              DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) {
+        return p.LockSharedWorkQueue(usage_class, base_priority, task_id, queue);
+    });
+}
+HRESULT MFPutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept {
+    return on_platform([&](Platform& p) { return p.PutWorkItem(queue, callback, state); });
+}
+HRESULT MFPutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
+                       IUnknown* state) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.PutWorkItem2(queue, priority, callback, state); });
+}
+HRESULT MFPutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.PutWorkItemEx(queue, result); });
+}
+HRESULT MFPutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.PutWorkItemEx2(queue, priority, result); });
+}
+HRESULT MFInvokeCallback(IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.InvokeCallback(result); });
+}
+
+HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,
+                            IMFAsyncResult** result) noexcept {
+    if (result == nullptr) {
+        return E_POINTER;
+    }
+    ComPtr<AsyncResult> created = AsyncResult::create(callback, state, object);
+    if (!created) {
+        *result = nullptr;
+        return E_OUTOFMEMORY;
+    }
+    *result = created.detach();
+    return S_OK;
+}
+
+}  // namespace wq

@@ -1,0 +1,150 @@
+// wq/mfapi.hpp — Media Foundation's work-queue API over any wq back-end: the same function names
+// and signatures as <mfapi.h>, in namespace wq, so MF code ports by qualifying its calls.
+//
+// A Platform owns one engine (the back-end chosen by name) and the queues built on it:
+//   - the platform queues (MFASYNC_CALLBACK_QUEUE_MULTITHREADED, _IO, _RT, _TIMER,
+//     _LONG_FUNCTION: each a multithreaded queue with priorities over the engine's workers;
+//     _STANDARD: a queue with a thread of its own, as MF's);
+//   - queues the caller allocates: MFAllocateWorkQueueEx(MF_MULTITHREADED_WORKQUEUE)
+//   (multithreaded,
+//     on the platform's engine), MFAllocateWorkQueue / MF_STANDARD_WORKQUEUE (a thread of its own:
+//     an engine of the same back-end with one worker), MFAllocateSerialWorkQueue (serial on any
+//     queue, serial ones included), MFLockSharedWorkQueue (one multithreaded queue per class name).
+// Semantics, on every back-end:
+//   - priorities (MFPutWorkItem2, MFPutWorkItemEx2): among items waiting on one (non-serial) queue,
+//     1 (any positive) runs before 0 before -1 (any negative), FIFO within a priority. A steady
+//     stream of higher-priority items starves lower ones (MF promises nothing else).
+//   - a serial queue runs its items in the order they were put, one at a time, whatever their
+//     priorities; it occupies no worker while it has nothing to run: while it has items, one
+//     "pump" of it waits on its target queue, at the priority of its oldest item.
+//   - MFInvokeCallback puts the result, at priority 0, on the queue its callback's GetParameters
+//     names — MFASYNC_CALLBACK_QUEUE_STANDARD when GetParameters fails or names no live queue (as
+//     Wine does); the flags are read and kept with the item, none changes behaviour yet.
+//   - MFLockWorkQueue / MFUnlockWorkQueue count references; the last unlock closes the queue: its
+//     id stops being valid (MF_E_INVALID_WORKQUEUE), what it holds still runs (drained, not
+//     cancelled — the Engine contract). On platform queue ids both are no-ops (S_OK).
+//   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown closes every queue, runs
+//     what they hold, then shuts the engine down; calls after it return MF_E_SHUTDOWN.
+// Differences from MF are listed in the README ("Porting MF work-queue code").
+//
+// Thread-safety: every function may be called from any thread, callbacks included (except
+// Shutdown from a callback, which returns E_ILLEGAL_METHOD_CALL).
+//
+//   wq::MFStartupOn("native");                      // or wq::MFStartup(MF_VERSION): $WQ_MF_BACKEND
+//   DWORD queue = 0;
+//   wq::MFAllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &queue);
+//   wq::MFPutWorkItem2(queue, 1, callback, state);
+//   wq::MFUnlockWorkQueue(queue);
+//   wq::MFShutdown();
+#pragma once
+
+#include "wq/async_result.hpp"
+#include "wq/engine.hpp"
+
+#include <memory>
+#include <string_view>
+
+namespace wq {
+
+#if WQ_OS_WINDOWS
+// The SDK's names (macros and enums of <mfapi.h> and <mfobjects.h>) serve as they are.
+using ::LONG;
+using ::MFASYNC_WORKQUEUE_TYPE;
+#else
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_UNDEFINED = 0x00000000;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_STANDARD = 0x00000001;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_RT = 0x00000002;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_IO = 0x00000003;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_TIMER = 0x00000004;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_MULTITHREADED = 0x00000005;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_LONG_FUNCTION = 0x00000007;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK = 0xFFFF0000;
+inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_ALL = 0xFFFFFFFF;
+
+inline constexpr DWORD MFASYNC_FAST_IO_PROCESSING_CALLBACK = 0x00000001;
+inline constexpr DWORD MFASYNC_SIGNAL_CALLBACK = 0x00000002;
+inline constexpr DWORD MFASYNC_BLOCKING_CALLBACK = 0x00000004;
+inline constexpr DWORD MFASYNC_REPLY_CALLBACK = 0x00000008;
+
+enum MFASYNC_WORKQUEUE_TYPE : std::uint32_t {
+    MF_STANDARD_WORKQUEUE = 0,
+    MF_WINDOW_WORKQUEUE = 1,
+    MF_MULTITHREADED_WORKQUEUE = 2,
+};
+
+inline constexpr ULONG MF_SDK_VERSION = 0x0002;
+inline constexpr ULONG MF_API_VERSION = 0x0070;
+inline constexpr ULONG MF_VERSION = (MF_SDK_VERSION << 16) | MF_API_VERSION;
+inline constexpr DWORD MFSTARTUP_NOSOCKET = 0x1;
+inline constexpr DWORD MFSTARTUP_LITE = MFSTARTUP_NOSOCKET;
+inline constexpr DWORD MFSTARTUP_FULL = 0;
+
+using LONG = std::int32_t;
+#endif
+
+namespace mf_detail {
+class PlatformState;
+}
+
+/// The object API: a platform on one back-end, with no globals. Constructing starts it; the
+/// destructor shuts it down (drains). Each member is the MF function of the same name without
+/// the "MF" prefix.
+class Platform {
+public:
+    /// Throws std::invalid_argument (unknown back-end, bad options) or std::runtime_error (the
+    /// back-end cannot run here), as make_engine does.
+    explicit Platform(std::string_view backend, const Options& options = {});
+    ~Platform();
+    Platform(const Platform&) = delete;
+    Platform& operator=(const Platform&) = delete;
+
+    HRESULT AllocateWorkQueue(DWORD* queue) noexcept;
+    HRESULT AllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept;
+    HRESULT AllocateSerialWorkQueue(DWORD target, DWORD* queue) noexcept;
+    HRESULT LockWorkQueue(DWORD queue) noexcept;
+    HRESULT UnlockWorkQueue(DWORD queue) noexcept;
+    HRESULT LockSharedWorkQueue(const wchar_t* usage_class, LONG base_priority, DWORD* task_id,
+                                DWORD* queue) noexcept;
+    HRESULT PutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept;
+    HRESULT PutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
+                         IUnknown* state) noexcept;
+    HRESULT PutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept;
+    HRESULT PutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept;
+    HRESULT InvokeCallback(IMFAsyncResult* result) noexcept;
+    /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
+    HRESULT Shutdown() noexcept;
+
+    /// The engine the queues run on (its counters count the platform's own hand-offs).
+    [[nodiscard]] Engine& engine() noexcept;
+
+private:
+    std::unique_ptr<mf_detail::PlatformState> state_;
+};
+
+/// Starts the process-wide platform on `backend` (reference counted with MFStartup: the first
+/// call starts it, later ones add a reference and ignore their arguments).
+HRESULT MFStartupOn(std::string_view backend, const Options& options = {}) noexcept;
+/// MF's MFStartup: the back-end named by $WQ_MF_BACKEND, else "native". `version` must be
+/// MF_VERSION (else MF_E_BAD_STARTUP_VERSION, as MF).
+HRESULT MFStartup(ULONG version, DWORD flags = MFSTARTUP_FULL) noexcept;
+/// Drops one MFStartup reference; the last shuts the platform down (drained).
+HRESULT MFShutdown() noexcept;
+
+HRESULT MFAllocateWorkQueue(DWORD* queue) noexcept;
+HRESULT MFAllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept;
+HRESULT MFAllocateSerialWorkQueue(DWORD target, DWORD* queue) noexcept;
+HRESULT MFLockWorkQueue(DWORD queue) noexcept;
+HRESULT MFUnlockWorkQueue(DWORD queue) noexcept;
+HRESULT MFLockSharedWorkQueue(const wchar_t* usage_class, LONG base_priority, DWORD* task_id,
+                              DWORD* queue) noexcept;
+HRESULT MFPutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept;
+HRESULT MFPutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
+                       IUnknown* state) noexcept;
+HRESULT MFPutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept;
+HRESULT MFPutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept;
+HRESULT MFInvokeCallback(IMFAsyncResult* result) noexcept;
+/// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references.
+HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,
+                            IMFAsyncResult** result) noexcept;
+
+}  // namespace wq
