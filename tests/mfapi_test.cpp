@@ -304,6 +304,25 @@ TEST_P(MfApi, KnownDifferenceASerialQueueOnAMissingTarget) {
     }
 }
 
+// MF's docs: MF_WINDOW_WORKQUEUE is a queue whose thread runs a message loop. Wine's mfplat makes
+// one without the loop (a standard queue); wq has no message loop to offer and refuses.
+TEST_P(MfApi, KnownDifferenceAWindowQueue) {
+    DWORD queue = 0;
+    const HRESULT hr = api::MFAllocateWorkQueueEx(MF_WINDOW_WORKQUEUE, &queue);
+    if (api::real_mf) {
+        EXPECT_EQ(hr, S_OK);
+        if (hr == S_OK) {
+            std::atomic<int> runs{0};
+            auto callback = wq::make_callback([&](IMFAsyncResult*) { runs.fetch_add(1); });
+            EXPECT_EQ(api::MFPutWorkItem(queue, callback.get(), nullptr), S_OK);
+            EXPECT_TRUE(eventually([&] { return runs.load() == 1; }));
+            EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
+        }
+    } else {
+        EXPECT_EQ(hr, E_NOTIMPL);
+    }
+}
+
 TEST_P(MfApi, PrioritiesOrderWhatWaitsOnAQueueWithOneThread) {
     DWORD queue = 0;
     ASSERT_EQ(api::MFAllocateWorkQueue(&queue), S_OK);  // STANDARD: a thread of its own
