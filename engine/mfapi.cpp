@@ -17,6 +17,7 @@
 #include "wq/mfapi.hpp"
 
 #include "wq/detail/dispatch.hpp"
+#include "wq/detail/spin_mutex.hpp"
 #include "wq/event.hpp"
 
 #include <array>
@@ -128,8 +129,10 @@ protected:
         }
     }
 
-    std::mutex mutex_;
-    std::condition_variable drained_;
+    // A spin lock: every critical section is a list push or pop, and a producer that met a worker
+    // here would otherwise sleep in the kernel for a wait of nanoseconds.
+    detail::SpinMutex mutex_;
+    std::condition_variable_any drained_;
     bool closed_ = false;      // guarded by mutex_
     std::size_t pending_ = 0;  // guarded by mutex_
 };

@@ -76,7 +76,10 @@ public:
         }
     }
     void after_take(std::size_t count) noexcept {
-        if (count == 0) {
+        if (count == 0 || (count == 1 && pauses_ >= fruitless)) {
+            // Nothing to batch, or a pause that gathered nothing: the items are not streaming in
+            // from another thread (a ping-pong, or this worker putting its own next item — a
+            // serial queue's pump): pausing only delays them.
             pauses_ = 0;
         } else if (count < enough) {
             pauses_ = std::min(max_pauses, std::max(1U, pauses_ * 2));
@@ -87,6 +90,7 @@ public:
 
 private:
     static constexpr std::size_t enough = 32;
+    static constexpr unsigned fruitless = 8;  // ~120 ns of pausing here
     static constexpr unsigned max_pauses = 64;
     unsigned pauses_ = 0;
 };

@@ -73,7 +73,7 @@ class Run:
             self.twins.setdefault((scenario, subject, base), [None, None])[1] = row
         elif "/via:concrete" in params:
             self.twins.setdefault((scenario, subject, ""), [None, None])[0] = row
-        elif scenario.key and not scenario.on_demand:
+        elif scenario.key_for(params) and not scenario.on_demand:
             if subject not in self.backends:
                 self.backends.append(subject)
             self.groups.setdefault((scenario.name, params), {})[subject] = row
@@ -227,13 +227,18 @@ def scenario_lines(run, scenario):
                    if name == scenario.name), key=lambda row: params_key(row[0]))
     if not rows:
         return []
-    counter, higher = scenario.key["counter"], scenario.key["better"] == "higher"
-    unit = "/s" if higher else "ns"
-    lines = ["", f"{scenario.name} — {scenario.title} "
-                 f"({'higher' if higher else 'lower'} is better; * winner)",
+    if scenario.key:
+        better = f"{scenario.key['better']} is better"
+    else:  # the key depends on the params (key_by_param): each row says which
+        better = "each row: its key, " + ", ".join(sorted(
+            {f"{key['counter']} {key['better']}" for _, key in scenario.key_by_param}))
+    lines = ["", f"{scenario.name} — {scenario.title} ({better}; * winner)",
              " " * (2 + LABEL_WIDTH) + "".join(f"{b:>{CELL}}" for b in run.backends)
              + "   winner    ×2nd  ×floor  ×peer"]
     for params, by in rows:
+        key = scenario.key_for(params)
+        counter, higher = key["counter"], key["better"] == "higher"
+        unit = "/s" if higher else "ns"
         values = {b: float(row[counter]) for b, row in by.items() if counter in row}
         if not values:
             continue
@@ -258,8 +263,8 @@ def twin_lines(run):
     position = {b: i for i, b in enumerate(run.backends)}
     pairs.sort(key=lambda kv: (kv[0][0].name != "call", kv[0][0].name,
                                position.get(kv[0][1], 99)))
-    for (scenario, backend, _), (concrete, erased) in pairs:
-        counter = scenario.key["counter"]
+    for (scenario, backend, base), (concrete, erased) in pairs:
+        counter = scenario.key_for(base)["counter"]
         a, b = float(concrete[counter]), float(erased[counter])
         what = "put call" if counter == "ns_per_call" else f"{scenario.name} rtt"
         lines.append(f"  {what:<13}{backend:<9}{human_precise(a):>12}{human_precise(b):>14}"
