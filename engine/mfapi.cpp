@@ -242,7 +242,9 @@ public:
             token->next_free = free_tokens_;
             free_tokens_ = token;
         }
-        // One token per pending entry, so there is one to run.
+        if (entry == nullptr) {
+            return;  // cannot happen: one token per pending entry
+        }
         const OnExit finish([this] { finished_one(); });
         run_entry(entry);
     }

@@ -256,18 +256,22 @@ void put_numbered(DWORD queue, int count, OrderLog& log) {
     }
 }
 
-TEST_P(MfApi, ASerialQueueRunsItsItemsInOrderOneAtATime) {
-    DWORD serial = 0;
-    ASSERT_EQ(api::MFAllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &serial), S_OK);
-    EXPECT_NE(serial & MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK, 0U);
+/// Puts `count` numbered items onto `queue` and checks they ran 0, 1, … one at a time.
+void expect_serial(DWORD queue, int count) {
     OrderLog log;
-    constexpr int count = 2000;
-    put_numbered(serial, count, log);
-    ASSERT_TRUE(eventually([&] { return log.size() == count; }));
+    put_numbered(queue, count, log);
+    ASSERT_TRUE(eventually([&] { return log.size() == static_cast<std::size_t>(count); }));
     EXPECT_EQ(log.overlaps.load(), 0);
     for (int i = 0; i < count; ++i) {
         ASSERT_EQ(log.order[static_cast<std::size_t>(i)], i);
     }
+}
+
+TEST_P(MfApi, ASerialQueueRunsItsItemsInOrderOneAtATime) {
+    DWORD serial = 0;
+    ASSERT_EQ(api::MFAllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &serial), S_OK);
+    EXPECT_NE(serial & MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK, 0U);
+    expect_serial(serial, 2000);
     EXPECT_EQ(api::MFUnlockWorkQueue(serial), S_OK);
 }
 
@@ -276,14 +280,7 @@ TEST_P(MfApi, ASerialQueueMayTargetAnotherSerialQueue) {
     DWORD inner = 0;
     ASSERT_EQ(api::MFAllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &outer), S_OK);
     ASSERT_EQ(api::MFAllocateSerialWorkQueue(outer, &inner), S_OK);
-    OrderLog log;
-    constexpr int count = 500;
-    put_numbered(inner, count, log);
-    ASSERT_TRUE(eventually([&] { return log.size() == count; }));
-    EXPECT_EQ(log.overlaps.load(), 0);
-    for (int i = 0; i < count; ++i) {
-        ASSERT_EQ(log.order[static_cast<std::size_t>(i)], i);
-    }
+    expect_serial(inner, 500);
     EXPECT_EQ(api::MFUnlockWorkQueue(inner), S_OK);
     EXPECT_EQ(api::MFUnlockWorkQueue(outer), S_OK);
 }

@@ -59,8 +59,8 @@ void priority(benchmark::State& state, std::string_view backend, LONG probe_prio
         detail_open_loop::busy_until(next_send);
         probe_ran_at.store(0, std::memory_order_relaxed);
         const std::int64_t sent_at = detail_open_loop::now_ns();
-        if (platform.PutWorkItemEx2(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, probe_priority,
-                                    &probe) != S_OK) {
+        if (platform.PutWorkItemEx2(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, probe_priority, &probe) !=
+            S_OK) {
             state.SkipWithError("MFPutWorkItemEx2 failed");
             break;
         }

@@ -15,7 +15,8 @@ struct SerialSetup {
         : platform(backend, options) {
         for (std::size_t i = 0; i < queues; ++i) {
             DWORD id = 0;
-            if (failed(platform.AllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &id))) {
+            if (failed(
+                    platform.AllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &id))) {
                 ok = false;
                 return;
             }
@@ -40,35 +41,15 @@ void serial_pingpong(benchmark::State& state) {
         state.SkipWithError("MFAllocateSerialWorkQueue failed");
         return;
     }
-    std::atomic<std::uint64_t> seen{0};
-    auto on_invoke = [&](BenchItem* item) { seen.store(item->id, std::memory_order_release); };
-    StaticCallback<decltype(on_invoke)> callback(on_invoke);
-    BenchItem item;
-    item.pCallback = &callback;
-    std::uint64_t round = 0;
-    const auto start = Clock::now();
-    for ([[maybe_unused]] auto _ : state) {
-        item.id = ++round;
-        if (setup.platform.PutWorkItemEx(setup.ids[0], &item) != S_OK) {
-            state.SkipWithError("MFPutWorkItemEx failed");
-            break;
-        }
-        // Ends: the platform runs every item put (its contract).
-        while (seen.load(std::memory_order_acquire) != round) {
-            detail::cpu_pause();
-        }
-    }
-    const double elapsed = elapsed_ns(start);
-    (void)setup.platform.Shutdown();
-    const double rtt = elapsed / static_cast<double>(std::max<std::uint64_t>(round, 1));
-    state.counters["rtt_ns"] = rtt;
-    report_ratio_to_floor(state, rtt, floors().cacheline_rtt_ns);
+    pingpong_rounds(
+        state, [&](BenchItem* item) { return setup.platform.PutWorkItemEx(setup.ids[0], item); },
+        [&] { (void)setup.platform.Shutdown(); });
 }
 
 // ---- serial/<backend>/shape:stream/queues:<n>
 // One producer streams items round-robin over n serial queues sharing one worker (n = 1: one
-// strand; n = 8: strands sharing a pool), never waiting for a drain: a ring of items, each put
-// again once its previous trip ran (as stream/). Items per second, first put to last callback.
+// strand; n = 8: strands sharing a pool), never waiting for a drain: stream/'s ring of items, each
+// put again once its previous trip ran. Items per second, first put to last callback.
 template <class EngineT>
 void serial_stream(benchmark::State& state, std::size_t queues) {
     constexpr std::size_t ring_items = 4096;
@@ -76,56 +57,26 @@ void serial_stream(benchmark::State& state, std::size_t queues) {
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     PerThread<Tally> tallies;
-    auto on_invoke = [&](BenchItem* item) {
-        tallies.mine().add(item->id);
-        // release: the tally and this trip's reads of the item happen before its next put.
-        item->in_flight.store(false, std::memory_order_release);
-    };
+    auto on_invoke = stream_item_done(tallies);
     StaticCallback<decltype(on_invoke)> callback(on_invoke);
-    std::vector<BenchItem> ring(ring_items);
-    for (BenchItem& item : ring) {
+    std::vector<BenchItem> items(ring_items);
+    std::vector<BenchItem*> ring;
+    for (BenchItem& item : items) {
         item.pCallback = &callback;
+        ring.push_back(&item);
     }
     SerialSetup setup(EngineT::backend_name, placement.options, queues);  // after the ring
     if (!setup.ok) {
         state.SkipWithError("MFAllocateSerialWorkQueue failed");
         return;
     }
-    std::uint64_t sent = 0;
-    std::uint64_t checksum = 0;
-    bool refused = false;
     const auto start = Clock::now();
-    for ([[maybe_unused]] auto _ : state) {
-        for (std::size_t i = 0; i < chunk && !refused; ++i) {
-            BenchItem& item = ring[sent % ring_items];
-            // Ends: the platform runs the item's previous trip (its contract).
-            while (item.in_flight.load(std::memory_order_acquire)) {
-                detail::cpu_pause();
-            }
-            item.id = sent + 1;
-            item.in_flight.store(true, std::memory_order_relaxed);
-            if (setup.platform.PutWorkItemEx(setup.ids[sent % queues], &item) != S_OK) {
-                item.in_flight.store(false, std::memory_order_relaxed);
-                refused = true;
-                break;
-            }
-            ++sent;
-            checksum += sent;
-        }
-        if (refused) {
-            break;
-        }
-    }
+    const StreamSent sent =
+        stream_puts(state, ring, chunk, [&](BenchItem* item, std::uint64_t index) {
+            return setup.platform.PutWorkItemEx(setup.ids[index % queues], item);
+        });
     (void)setup.platform.Shutdown();  // drains: the drain is part of the stream
-    const double elapsed = elapsed_ns(start);
-    const auto [count, sum] = totals(tallies);
-    if (refused) {
-        state.SkipWithError("a put was refused");
-    } else if (count != sent || sum != checksum) {
-        state.SkipWithError("exactly-once violated: dispatched count or checksum mismatch");
-    }
-    state.counters["items_per_second"] =
-        static_cast<double>(std::max<std::uint64_t>(sent, 1)) / (elapsed * 1e-9);
+    report_stream(state, sent, tallies, elapsed_ns(start));
 }
 
 const bool registered = register_engine_family("serial", []<class EngineT>() {

@@ -52,11 +52,7 @@ void stream(benchmark::State& state, const Make& make, Layout layout) {
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     PerThread<Tally> tallies;
-    auto on_invoke = [&](BenchItem* item) {
-        tallies.mine().add(item->id);
-        // release: the tally and this trip's reads of the item happen before the next put of it.
-        item->in_flight.store(false, std::memory_order_release);
-    };
+    auto on_invoke = stream_item_done(tallies);
     StaticCallback<decltype(on_invoke)> callback(on_invoke);
     std::vector<std::unique_ptr<BenchItem[]>> storage;
     const std::vector<BenchItem*> ring = make_ring(layout, storage);
@@ -67,47 +63,19 @@ void stream(benchmark::State& state, const Make& make, Layout layout) {
     EngineOf<Make>& direct = *engine;
     const std::uint64_t parks_before = engine->counters().parks;
     const OtherThreadsCpu others;
-    std::uint64_t sent = 0;
-    std::uint64_t checksum = 0;
-    bool refused = false;
     const auto start = Clock::now();
-    for ([[maybe_unused]] auto _ : state) {
-        for (std::size_t i = 0; i < chunk; ++i) {
-            BenchItem& item = *ring[sent % ring_items];
-            // Ends: the engine dispatches the item's previous trip (its contract).
-            while (item.in_flight.load(std::memory_order_acquire)) {
-                detail::cpu_pause();
-            }
-            item.id = sent + 1;
-            item.in_flight.store(true, std::memory_order_relaxed);  // published by the put
-            if (direct.put(&item) != S_OK) {
-                item.in_flight.store(false, std::memory_order_relaxed);
-                refused = true;
-                break;
-            }
-            ++sent;
-            checksum += sent;
-        }
-        if (refused) {
-            break;
-        }
-    }
+    const StreamSent sent = stream_puts(
+        state, ring, chunk, [&](BenchItem* item, std::uint64_t) { return direct.put(item); });
     // Ends: every accepted item is dispatched (the contract); the drain is part of the stream.
-    while (engine->counters().dispatched < sent) {
+    while (engine->counters().dispatched < sent.sent) {
         std::this_thread::yield();
     }
     const double elapsed = elapsed_ns(start);
     const double worker_cpu = others.ns();
     const std::uint64_t parks = engine->counters().parks - parks_before;
     engine->shutdown();
-    const auto [count, sum] = totals(tallies);
-    if (refused) {
-        state.SkipWithError("a put was refused");
-    } else if (count != sent || sum != checksum) {
-        state.SkipWithError("exactly-once violated: dispatched count or checksum mismatch");
-    }
-    const auto items = static_cast<double>(std::max<std::uint64_t>(sent, 1));
-    state.counters["items_per_second"] = items / (elapsed * 1e-9);
+    report_stream(state, sent, tallies, elapsed);
+    const auto items = static_cast<double>(std::max<std::uint64_t>(sent.sent, 1));
     state.counters["cpu_ns_per_item"] = std::max(0.0, worker_cpu) / items;
     if (Make::parks_observable) {
         state.counters["parks_per_item"] = static_cast<double>(parks) / items;
