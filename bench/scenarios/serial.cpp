@@ -49,7 +49,9 @@ void serial_pingpong(benchmark::State& state) {
 // ---- serial/<backend>/shape:stream/queues:<n>
 // One producer streams items round-robin over n serial queues sharing one worker (n = 1: one
 // strand; n = 8: strands sharing a pool), never waiting for a drain: stream/'s ring of items, each
-// put again once its previous trip ran. Items per second, first put to last callback.
+// put again once its previous trip ran. Items per second, first put to last callback. n = 0: the
+// same straight onto the multithreaded platform queue — the MF layer's cost beside stream/'s
+// engine put.
 template <class EngineT>
 void serial_stream(benchmark::State& state, std::size_t queues) {
     constexpr std::size_t ring_items = 4096;
@@ -73,7 +75,9 @@ void serial_stream(benchmark::State& state, std::size_t queues) {
     const auto start = Clock::now();
     const StreamSent sent =
         stream_puts(state, ring, chunk, [&](BenchItem* item, std::uint64_t index) {
-            return setup.platform.PutWorkItemEx(setup.ids[index % queues], item);
+            const DWORD queue =
+                queues == 0 ? MFASYNC_CALLBACK_QUEUE_MULTITHREADED : setup.ids[index % queues];
+            return setup.platform.PutWorkItemEx(queue, item);
         });
     (void)setup.platform.Shutdown();  // drains: the drain is part of the stream
     report_stream(state, sent, tallies, elapsed_ns(start));
@@ -82,7 +86,7 @@ void serial_stream(benchmark::State& state, std::size_t queues) {
 const bool registered = register_engine_family("serial", []<class EngineT>() {
     add(Suite::standard, benchmark_name<EngineT>("serial", "/shape:pingpong"),
         [](benchmark::State& state) { serial_pingpong<EngineT>(state); });
-    for (const std::size_t queues : {1U, 8U}) {
+    for (const std::size_t queues : {0U, 1U, 8U}) {
         add(
             Suite::standard,
             benchmark_name<EngineT>("serial", "/shape:stream/queues:" + std::to_string(queues)),
