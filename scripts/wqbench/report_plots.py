@@ -295,6 +295,35 @@ def plot_workloads(runs, backends):
     return png(figure)
 
 
+def plot_mf(runs, backends):
+    """MF's work-queue API: serial queues' streams, and what a priority is worth."""
+    shapes = sorted({m.group(1) for run in runs
+                     for m, _ in run.names(r"^serial/[a-z0-9_]+/(shape:stream/queues:\d+)$")},
+                    key=shape_key)
+    probes = [p for p in ("high", "low")
+              if any(run.names(rf"^priority/[a-z0-9_]+/probe:{p}$") for run in runs)]
+    if not shapes and not probes:
+        return None
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    series = [(backend, COLOURS.get(backend),
+               [(i, [run.value(f"serial/{backend}/{s}", "items_per_second") for s in shapes])
+                for i, run in enumerate(runs)]) for backend in backends]
+    grouped_bars(axes[0], [short(s).replace("shape stream ", "") for s in shapes], series, runs,
+                 log=True)
+    axes[0].set_ylabel("items per second (log)")
+    axes[0].set_title("One producer over n serial queues (0: the multithreaded queue)",
+                      fontsize=9)
+    legend(figure, axes[0])
+    series = [(backend, COLOURS.get(backend),
+               [(i, [run.value(f"priority/{backend}/probe:{p}", "p50_ns") for p in probes])
+                for i, run in enumerate(runs)]) for backend in backends]
+    grouped_bars(axes[1], [f"probe at {'1' if p == 'high' else '-1'}" for p in probes], series,
+                 runs, log=True)
+    axes[1].set_ylabel("p50 ns (log)")
+    axes[1].set_title("A probe through a flood of priority -1 items", fontsize=9)
+    return png(figure)
+
+
 PLOTS = [
     ("latency-percentiles", "Latency percentiles per back-end", plot_latency_percentiles,
      "latency/&lt;b&gt;/rate:R/workers:1 — p50, p90, p99, p99.9 from the intended send time "
@@ -309,6 +338,9 @@ PLOTS = [
      "Each figure divided by the matching floor measured in the same run (floor/...)."),
     ("peers", "The engine against bare peer queues", plot_peers,
      "peer/&lt;queue&gt;/shape:pingpong|1p1c — the same hand-off with nothing but the queue."),
+    ("mf", "Media Foundation work queues (wq/mfapi.hpp)", plot_mf,
+     "serial/&lt;b&gt;/shape:stream/queues:N and priority/&lt;b&gt;/probe:high|low — the MF layer "
+     "over each back-end: strands, and what a priority is worth."),
     ("workloads", "Workloads (scripts/choose)", plot_workloads,
      "workload/&lt;b&gt;/... — the user-described workloads in these files."),
 ]
