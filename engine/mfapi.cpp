@@ -104,7 +104,8 @@ public:
     /// From now on user puts are refused; what is pending still runs.
     virtual void close() noexcept {
         const std::lock_guard lock(mutex_);
-        closed_ = true;
+        // (D1) seq_cst, pairs with (D2): finished_one sees it, or the waiter sees the count at 0.
+        closed_.store(true, std::memory_order_seq_cst);
     }
 
     /// After the drain: stops what the queue owns (a STANDARD queue's thread).
@@ -117,14 +118,18 @@ public:
     void wait_drained() {
         std::unique_lock lock(mutex_);
         // Ends: a closed queue takes only pumps, of entries that were already pending somewhere.
-        drained_.wait(lock, [this] { return pending_ == 0; });
+        drained_.wait(lock, [this] { return pending_.load(std::memory_order_seq_cst) == 0; });
     }
 
 protected:
-    /// One pending entry has run.
+    /// One pending entry has run. Takes the lock only to wake a drain waiter: a running queue
+    /// pays one atomic decrement.
     void finished_one() noexcept {
-        const std::lock_guard lock(mutex_);
-        if (--pending_ == 0 && closed_) {
+        // (D2) seq_cst, pairs with (D1): either we see the queue closed and wake the waiter, or
+        // the waiter's check (under the lock, after D1) sees the count at 0.
+        if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+            closed_.load(std::memory_order_seq_cst)) {
+            const std::lock_guard lock(mutex_);  // after the waiter's check, or before its wait
             drained_.notify_all();
         }
     }
@@ -133,8 +138,8 @@ protected:
     // here would otherwise sleep in the kernel for a wait of nanoseconds.
     detail::SpinMutex mutex_;
     std::condition_variable_any drained_;
-    bool closed_ = false;      // guarded by mutex_
-    std::size_t pending_ = 0;  // guarded by mutex_
+    std::atomic<bool> closed_{false};      // written under mutex_
+    std::atomic<std::size_t> pending_{0};  // raised under mutex_ (with the entry's push)
 };
 
 /// Runs a user's entry: its callback's Invoke, or its event when it has no callback. The entry
@@ -206,7 +211,8 @@ public:
         Token* token = nullptr;
         {
             const std::lock_guard lock(mutex_);
-            if (closed_ && !pump) {
+            // relaxed: under the lock close() takes.
+            if (closed_.load(std::memory_order_relaxed) && !pump) {
                 return MF_E_SHUTDOWN;
             }
             token = free_tokens_;
@@ -219,7 +225,7 @@ public:
                 token = tokens_.back().get();
             }
             lists_[entry->rank].push(entry);
-            ++pending_;
+            pending_.fetch_add(1, std::memory_order_relaxed);  // under the lock
         }
         // Cannot fail: the engine is shut down only after every queue drained, and this entry is
         // pending until a token runs it.
@@ -270,11 +276,11 @@ public:
     HRESULT submit(Entry* entry, bool pump) noexcept override {
         {
             const std::lock_guard lock(mutex_);
-            if (closed_ && !pump) {
+            if (closed_.load(std::memory_order_relaxed) && !pump) {  // under close()'s lock
                 return MF_E_SHUTDOWN;
             }
             fifo_.push(entry);
-            ++pending_;
+            pending_.fetch_add(1, std::memory_order_relaxed);  // under the lock
             if (scheduled_) {
                 return S_OK;  // the pump waiting on the target will get to it
             }
@@ -306,7 +312,9 @@ private:
             } else {
                 scheduled_ = false;
             }
-            if (--pending_ == 0 && closed_) {
+            // Under the lock: a drain waiter checks the count under it too.
+            if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+                closed_.load(std::memory_order_seq_cst)) {
                 drained_.notify_all();
             }
         }
