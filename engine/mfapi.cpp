@@ -2,11 +2,12 @@
 //
 // Every queue holds entries — a user's result to run, or the pump of a serial queue — and counts
 // those submitted and not yet run (pending).
-//  - PoolQueue (multithreaded): three FIFO lists, one per priority class, under a mutex. Each entry
-//    submitted puts one token into the engine; a token's dispatch runs the best entry waiting, not
-//    a particular one — so whichever worker runs first takes the highest priority. Tokens come
+//  - PoolQueue (multithreaded): three FIFO lists, one per priority class, under a spin lock. Each
+//    item submitted puts one token into the engine; a token's dispatch runs the best item waiting,
+//    not a particular one — so whichever worker runs first takes the highest priority. Tokens come
 //    from a free list and go back to it inside their own dispatch (the Engine contract lets a
-//    callback put its item again): in steady state a put allocates only its entry.
+//    callback put its item again), and items are linked through their own OVERLAPPED: in steady
+//    state a put allocates nothing.
 //  - SerialQueue: one FIFO list. While it holds entries, exactly one pump of it waits on its
 //    target queue, at the priority of its oldest entry; running the pump runs that entry, then
 //    submits the pump again if more wait. So one at a time, in order, and no worker held while
@@ -56,38 +57,53 @@ private:
     F function_;
 };
 
-/// What a queue holds: a user's result (AddRef'd; run by invoking its callback) or the pump of a
-/// serial queue (owned by it; running it runs the serial queue's oldest entry).
-struct Entry {
-    Entry* next = nullptr;
-    std::size_t rank = 1;
-    DWORD flags = 0;                  // the callback's GetParameters flags, kept
-    MFASYNCRESULT* result = nullptr;  // a user's entry
-    SerialQueue* serial = nullptr;    // a pump
-};
+// What a queue holds is an MFASYNCRESULT: a user's result (AddRef'd while queued; run by
+// invoking its callback), or the pump of a serial queue (owned by it; its callback runs the serial
+// queue's oldest item). Like the engine, the MF layer queues an item through its OVERLAPPED ("used
+// internally to queue the work item"): InternalHigh links it, Offset holds its priority class,
+// OffsetHigh its callback's GetParameters flags (kept), Internal its queued mark — so a put
+// allocates nothing, and an item is on one queue at a time (a second put: MF_E_INVALIDREQUEST).
+using Node = MFASYNCRESULT;
 
-/// A FIFO of entries linked through Entry::next. Not thread-safe: its queue's mutex guards it.
+Node* next_of(const Node* node) noexcept {
+    return reinterpret_cast<Node*>(node->overlapped.InternalHigh);  // NOLINT
+}
+void set_next(Node* node, const Node* next) noexcept {
+    node->overlapped.InternalHigh = reinterpret_cast<std::uintptr_t>(next);  // NOLINT
+}
+std::size_t rank_of_node(const Node* node) noexcept {
+    return node->overlapped.Offset;
+}
+void set_rank(Node* node, std::size_t rank) noexcept {
+    node->overlapped.Offset = static_cast<DWORD>(rank);
+}
+
+/// A FIFO of nodes. Not thread-safe: its queue's lock guards it.
 class Fifo {
 public:
     [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
-    [[nodiscard]] Entry* front() const noexcept { return head_; }
-    void push(Entry* entry) noexcept {
-        entry->next = nullptr;
-        (tail_ == nullptr ? head_ : tail_->next) = entry;
-        tail_ = entry;
+    [[nodiscard]] Node* front() const noexcept { return head_; }
+    void push(Node* node) noexcept {
+        set_next(node, nullptr);
+        if (tail_ == nullptr) {
+            head_ = node;
+        } else {
+            set_next(tail_, node);
+        }
+        tail_ = node;
     }
-    Entry* pop() noexcept {
-        Entry* entry = head_;
-        head_ = entry->next;
+    Node* pop() noexcept {
+        Node* node = head_;
+        head_ = next_of(node);
         if (head_ == nullptr) {
             tail_ = nullptr;
         }
-        return entry;
+        return node;
     }
 
 private:
-    Entry* head_ = nullptr;
-    Entry* tail_ = nullptr;
+    Node* head_ = nullptr;
+    Node* tail_ = nullptr;
 };
 
 class Queue {
@@ -97,9 +113,9 @@ public:
     Queue& operator=(const Queue&) = delete;
     virtual ~Queue() = default;
 
-    /// Adds `entry` (taking it over). Refused with MF_E_SHUTDOWN once the queue is closed, unless
-    /// `pump` (a serial queue's: always accepted, so what it holds drains).
-    virtual HRESULT submit(Entry* entry, bool pump) noexcept = 0;
+    /// Adds `node` (taking over the reference it carries). Refused with MF_E_SHUTDOWN once the
+    /// queue is closed, unless `pump` (a serial queue's: always accepted, so what it holds drains).
+    virtual HRESULT submit(Node* node, bool pump) noexcept = 0;
 
     /// From now on user puts are refused; what is pending still runs.
     virtual void close() noexcept {
@@ -142,20 +158,20 @@ protected:
     std::atomic<std::size_t> pending_{0};  // raised under mutex_ (with the entry's push)
 };
 
-/// Runs a user's entry: its callback's Invoke, or its event when it has no callback. The entry
-/// is freed first; the result's reference is dropped even if the callback throws (the exception
-/// goes on to the engine, which counts and reports it).
-void run_user_entry(Entry* entry) {
-    const ComPtr<MFASYNCRESULT> result = ComPtr<MFASYNCRESULT>::adopt(entry->result);
-    delete entry;
-    if (IMFAsyncCallback* callback = result->pCallback; callback != nullptr) {
-        callback->Invoke(result.get());
-    } else if (!set_event(result->hEvent)) {
+/// Runs a node: its callback's Invoke (a pump's runs its serial queue's oldest item), or its
+/// event when it has no callback; then drops the queue's reference — by exception too (the
+/// exception goes on to the engine, which counts and reports it).
+void run_node(Node* node) {
+    const ComPtr<Node> held = ComPtr<Node>::adopt(node);
+    // release: it may be put again from here on (its callback may do it), after our last use of
+    // its OVERLAPPED.
+    detail::pending_mark(node).store(0, std::memory_order_release);
+    if (IMFAsyncCallback* callback = node->pCallback; callback != nullptr) {
+        callback->Invoke(node);
+    } else if (!set_event(node->hEvent)) {
         throw std::runtime_error("wq: a result without a callback has an event that cannot be set");
     }
 }
-
-void run_entry(Entry* entry);
 
 class PoolQueue;
 
@@ -207,7 +223,7 @@ public:
         return own_engine_ && detail::current_worker_engine() == own_engine_.get();
     }
 
-    HRESULT submit(Entry* entry, bool pump) noexcept override {
+    HRESULT submit(Node* node, bool pump) noexcept override {
         Token* token = nullptr;
         {
             const std::lock_guard lock(mutex_);
@@ -224,10 +240,10 @@ public:
                 tokens_.push_back(std::make_unique<Token>(this, &token_dispatcher));
                 token = tokens_.back().get();
             }
-            lists_[entry->rank].push(entry);
+            lists_[rank_of_node(node)].push(node);
             pending_.fetch_add(1, std::memory_order_relaxed);  // under the lock
         }
-        // Cannot fail: the engine is shut down only after every queue drained, and this entry is
+        // Cannot fail: the engine is shut down only after every queue drained, and this node is
         // pending until a token runs it.
         (void)engine_.put(token);
         return S_OK;
@@ -235,12 +251,12 @@ public:
 
     /// A token's dispatch: run the best entry waiting.
     void run_one(Token* token) {
-        Entry* entry = nullptr;
+        Node* node = nullptr;
         {
             const std::lock_guard lock(mutex_);
             for (Fifo& list : lists_) {
                 if (!list.empty()) {
-                    entry = list.pop();
+                    node = list.pop();
                     break;
                 }
             }
@@ -248,11 +264,11 @@ public:
             token->next_free = free_tokens_;
             free_tokens_ = token;
         }
-        if (entry == nullptr) {
-            return;  // cannot happen: one token per pending entry
+        if (node == nullptr) {
+            return;  // cannot happen: one token per pending node
         }
         const OnExit finish([this] { finished_one(); });
-        run_entry(entry);
+        run_node(node);
     }
 
 private:
@@ -269,36 +285,62 @@ HRESULT TokenDispatcher::Invoke(IMFAsyncResult* result) {
     return S_OK;
 }
 
+/// The callback of every pump: runs its serial queue's oldest item.
+class PumpCallback final : public IMFAsyncCallback {
+public:
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
+    }
+    ULONG AddRef() override { return 1; }  // static lifetime
+    ULONG Release() override { return 1; }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+    HRESULT Invoke(IMFAsyncResult* result) override;
+};
+
+PumpCallback pump_callback;
+
+/// A serial queue's stand-in on its target queue. Owned by the serial queue: no reference count.
+class Pump final : public EmbeddedResult {
+public:
+    explicit Pump(SerialQueue* serial) noexcept : serial_(serial) { pCallback = &pump_callback; }
+    ULONG AddRef() override { return 1; }
+    ULONG Release() override { return 1; }
+    [[nodiscard]] SerialQueue* serial() const noexcept { return serial_; }
+
+private:
+    SerialQueue* serial_;
+};
+
 class SerialQueue final : public Queue {
 public:
-    SerialQueue(Queue& target) noexcept : target_(target) { pump_.serial = this; }
+    explicit SerialQueue(Queue& target) noexcept : target_(target), pump_(this) {}
 
-    HRESULT submit(Entry* entry, bool pump) noexcept override {
+    HRESULT submit(Node* node, bool pump) noexcept override {
         {
             const std::lock_guard lock(mutex_);
             if (closed_.load(std::memory_order_relaxed) && !pump) {  // under close()'s lock
                 return MF_E_SHUTDOWN;
             }
-            fifo_.push(entry);
+            fifo_.push(node);
             pending_.fetch_add(1, std::memory_order_relaxed);  // under the lock
             if (scheduled_) {
                 return S_OK;  // the pump waiting on the target will get to it
             }
             scheduled_ = true;
-            pump_.rank = entry->rank;
+            set_rank(&pump_, rank_of_node(node));
         }
         return target_.submit(&pump_, true);
     }
 
-    /// The pump's run: the oldest entry, then the pump again if more wait.
+    /// The pump's run: the oldest item, then the pump again if more wait.
     void run_head() {
-        Entry* entry = nullptr;
+        Node* node = nullptr;
         {
             const std::lock_guard lock(mutex_);
-            entry = fifo_.pop();
+            node = fifo_.pop();
         }
         const OnExit next([this] { advance(); });
-        run_entry(entry);
+        run_node(node);
     }
 
 private:
@@ -308,7 +350,7 @@ private:
             const std::lock_guard lock(mutex_);
             more = !fifo_.empty();
             if (more) {
-                pump_.rank = fifo_.front()->rank;
+                set_rank(&pump_, rank_of_node(fifo_.front()));
             } else {
                 scheduled_ = false;
             }
@@ -326,15 +368,12 @@ private:
     Queue& target_;
     Fifo fifo_;               // guarded by mutex_
     bool scheduled_ = false;  // guarded by mutex_: the pump is on the target or running
-    Entry pump_;              // on the target while scheduled_
+    Pump pump_;               // on the target while scheduled_
 };
 
-void run_entry(Entry* entry) {
-    if (entry->serial != nullptr) {
-        entry->serial->run_head();
-    } else {
-        run_user_entry(entry);
-    }
+HRESULT PumpCallback::Invoke(IMFAsyncResult* result) {
+    static_cast<Pump*>(static_cast<MFASYNCRESULT*>(result))->serial()->run_head();
+    return S_OK;
 }
 
 bool is_platform_queue(DWORD id) noexcept {
@@ -486,23 +525,21 @@ public:
         }
         auto* item =
             static_cast<MFASYNCRESULT*>(result);  // MF's own cast: results are MFASYNCRESULTs
-        auto* entry = new (std::nothrow) Entry;
-        if (entry == nullptr) {
-            return E_OUTOFMEMORY;
+        if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
+            return hr;  // no callback and no event, or already queued
         }
-        entry->rank = rank_of(priority);
-        entry->result = item;
-        if (item->pCallback != nullptr) {
-            DWORD queue_id = 0;
-            DWORD flags = 0;
-            if (succeeded(item->pCallback->GetParameters(&flags, &queue_id))) {
-                entry->flags = flags;
-            }
+        set_rank(item, rank_of(priority));
+        DWORD flags = 0;
+        DWORD queue_id = 0;
+        if (item->pCallback == nullptr ||
+            failed(item->pCallback->GetParameters(&flags, &queue_id))) {
+            flags = 0;
         }
+        item->overlapped.OffsetHigh = flags;  // kept with the item
         item->AddRef();
-        if (const HRESULT hr = queue->submit(entry, false); failed(hr)) {
+        if (const HRESULT hr = queue->submit(item, false); failed(hr)) {
             item->Release();
-            delete entry;
+            detail::unmark_items({&item, 1});
             return hr;
         }
         return S_OK;

@@ -320,6 +320,34 @@ TEST_P(MfApi, KnownDifferenceAWindowQueue) {
     }
 }
 
+// MF's docs say a result's OVERLAPPED is "used internally to queue the work item"; wq takes that
+// at its word (one queue at a time: a second put of a queued result is refused, as the Engine
+// contract refuses it), while Wine's mfplat queues a work item per put and runs the result twice.
+TEST_P(MfApi, KnownDifferenceAResultPutTwiceWhileQueued) {
+    DWORD queue = 0;
+    ASSERT_EQ(api::MFAllocateWorkQueue(&queue), S_OK);
+    std::atomic<bool> blocking{false};
+    std::atomic<bool> release{false};
+    auto blocker = wq::make_callback([&](IMFAsyncResult*) {
+        blocking.store(true);
+        eventually([&] { return release.load(); });  // ends: released below, or after 20 s
+    });
+    ASSERT_EQ(api::MFPutWorkItem(queue, blocker.get(), nullptr), S_OK);
+    ASSERT_TRUE(eventually([&] { return blocking.load(); }));
+    std::atomic<int> runs{0};
+    auto callback = wq::make_callback([&](IMFAsyncResult*) { runs.fetch_add(1); });
+    IMFAsyncResult* result = nullptr;
+    ASSERT_EQ(api::MFCreateAsyncResult(nullptr, callback.get(), nullptr, &result), S_OK);
+    ASSERT_EQ(api::MFPutWorkItemEx(queue, result), S_OK);
+    const HRESULT second = api::MFPutWorkItemEx(queue, result);
+    release.store(true);
+    const int expected = api::real_mf ? 2 : 1;
+    EXPECT_EQ(second, api::real_mf ? S_OK : MF_E_INVALIDREQUEST);
+    EXPECT_TRUE(eventually([&] { return runs.load() == expected; }));
+    result->Release();
+    EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
+}
+
 TEST_P(MfApi, PrioritiesOrderWhatWaitsOnAQueueWithOneThread) {
     DWORD queue = 0;
     ASSERT_EQ(api::MFAllocateWorkQueue(&queue), S_OK);  // STANDARD: a thread of its own
