@@ -192,19 +192,29 @@ private:
     std::atomic<ULONG> refs_{1};  // the queue's; never reaches 0
 };
 
-/// The callback of every token: runs one entry of the token's queue.
-class TokenDispatcher final : public IMFAsyncCallback {
+/// A callback of the layer's own items (static lifetime): Invoke calls `Run`.
+template <void (*Run)(MFASYNCRESULT*)>
+class LayerCallback final : public IMFAsyncCallback {
 public:
     HRESULT QueryInterface(REFIID riid, void** out) override {
         return detail::query_interface<IMFAsyncCallback>(this, riid, out);
     }
-    ULONG AddRef() override { return 1; }  // static lifetime
+    ULONG AddRef() override { return 1; }
     ULONG Release() override { return 1; }
     HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
-    HRESULT Invoke(IMFAsyncResult* result) override;
+    HRESULT Invoke(IMFAsyncResult* result) override {
+        Run(static_cast<MFASYNCRESULT*>(result));
+        return S_OK;
+    }
 };
 
-TokenDispatcher token_dispatcher;
+void run_token(MFASYNCRESULT* token);  // runs one item of the token's queue
+void run_pump(MFASYNCRESULT* pump);    // runs the pump's serial queue's oldest item
+
+/// The callback of every token.
+LayerCallback<&run_token> token_dispatcher;
+/// The callback of every pump.
+LayerCallback<&run_pump> pump_callback;
 
 class PoolQueue final : public Queue {
 public:
@@ -279,25 +289,10 @@ private:
     std::vector<std::unique_ptr<Token>> tokens_;  // guarded by mutex_
 };
 
-HRESULT TokenDispatcher::Invoke(IMFAsyncResult* result) {
-    auto* token = static_cast<Token*>(static_cast<MFASYNCRESULT*>(result));
-    token->queue()->run_one(token);
-    return S_OK;
+void run_token(MFASYNCRESULT* token) {
+    auto* self = static_cast<Token*>(token);
+    self->queue()->run_one(self);
 }
-
-/// The callback of every pump: runs its serial queue's oldest item.
-class PumpCallback final : public IMFAsyncCallback {
-public:
-    HRESULT QueryInterface(REFIID riid, void** out) override {
-        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
-    }
-    ULONG AddRef() override { return 1; }  // static lifetime
-    ULONG Release() override { return 1; }
-    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
-    HRESULT Invoke(IMFAsyncResult* result) override;
-};
-
-PumpCallback pump_callback;
 
 /// A serial queue's stand-in on its target queue. Owned by the serial queue: no reference count.
 class Pump final : public EmbeddedResult {
@@ -371,9 +366,8 @@ private:
     Pump pump_;               // on the target while scheduled_
 };
 
-HRESULT PumpCallback::Invoke(IMFAsyncResult* result) {
-    static_cast<Pump*>(static_cast<MFASYNCRESULT*>(result))->serial()->run_head();
-    return S_OK;
+void run_pump(MFASYNCRESULT* pump) {
+    static_cast<Pump*>(pump)->serial()->run_head();
 }
 
 bool is_platform_queue(DWORD id) noexcept {
