@@ -19,7 +19,6 @@
 #include "wq/native_engine.hpp"
 
 #include <algorithm>
-#include <thread>
 
 namespace wq::detail {
 namespace {
@@ -57,10 +56,6 @@ MFASYNCRESULT* walk(MFASYNCRESULT* item, std::size_t steps) noexcept {
     }
     return item;
 }
-
-// Rounds of cpu_pause before a worker waiting for the ready list's lock yields its CPU (the holder
-// may have been descheduled; it holds the lock only for a walk of one share).
-constexpr int pauses_before_yield = 64;
 
 /// While items stream in — every take finds some — a worker taking them a few at a time pulls the
 /// inbox's line away from the producer on every take, and the producer's next CAS must pull it
@@ -133,8 +128,8 @@ HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
         // lands before stop()'s closing RMW (and is drained) or sees it (refused), and before a
         // sleeper's arming CAS (which then fails) or after it (and wakes). seq_cst for the
         // argument's sake: on x86 every locked RMW is.
-    } while (!inbox_.compare_exchange_weak(head, newest | (head & closed_bit),
-                                           std::memory_order_seq_cst, std::memory_order_relaxed));
+    } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
+                                           std::memory_order_relaxed));
     accepted_.add(items.size());
     // After the push the engine may already have drained and stopped (a shutdown on another
     // thread): the count above and a wake-up below touch only members, which live as long as
@@ -209,8 +204,7 @@ NativeCore::Run NativeCore::take() noexcept {
 }
 
 NativeCore::Run NativeCore::take_ready() noexcept {
-    // acquire, pairs with the release below: the list as the last holder left it.
-    if (ready_lock_.exchange(true, std::memory_order_acquire)) {
+    if (!ready_lock_.try_lock()) {
         return {};  // busy: the caller looks at the inbox instead of waiting
     }
     Run run;
@@ -224,7 +218,7 @@ NativeCore::Run NativeCore::take_ready() noexcept {
         // relaxed: taking items away never has to wake anyone.
         ready_size_.store(ready_.count, std::memory_order_relaxed);
     }
-    ready_lock_.store(false, std::memory_order_release);
+    ready_lock_.unlock();
     if (ready_size_.load(std::memory_order_relaxed) != 0) {
         idle_.wake_one_if_sleeping();  // more than our share is left: ramp another worker up
     }
@@ -232,15 +226,7 @@ NativeCore::Run NativeCore::take_ready() noexcept {
 }
 
 void NativeCore::give_ready(Run run) noexcept {
-    // Ends: the holder walks at most one share and releases; yield in case it was descheduled.
-    for (int pauses = 0; ready_lock_.exchange(true, std::memory_order_acquire);) {
-        if (++pauses == pauses_before_yield) {
-            pauses = 0;
-            std::this_thread::yield();
-        } else {
-            cpu_pause();
-        }
-    }
+    ready_lock_.lock();  // held by another worker only for a walk of one share
     if (ready_.count == 0) {
         ready_ = run;
     } else {
@@ -251,7 +237,7 @@ void NativeCore::give_ready(Run run) noexcept {
     // (R1) relaxed store; the F1 fence in wake_one_if_sleeping orders it before the read of the
     // sleepers' count, pairing with park's F2 and its re-check of ready_size_ (has_ready).
     ready_size_.store(ready_.count, std::memory_order_relaxed);
-    ready_lock_.store(false, std::memory_order_release);
+    ready_lock_.unlock();
     idle_.wake_one_if_sleeping();
 }
 

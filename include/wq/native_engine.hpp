@@ -31,6 +31,7 @@
 
 #include "wq/detail/engine_base.hpp"
 #include "wq/detail/idle_workers.hpp"
+#include "wq/detail/spin_mutex.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -75,7 +76,7 @@ private:
     alignas(cache_line_size) std::atomic<std::uintptr_t> inbox_{0};
     PutCount accepted_;
     // The ready list (items moved out of the inbox for other workers), behind ready_lock_.
-    alignas(cache_line_size) std::atomic<bool> ready_lock_{false};
+    alignas(cache_line_size) SpinMutex ready_lock_;
     std::atomic<std::size_t> ready_size_{0};  // written under ready_lock_, read by anyone
     Run ready_;                               // guarded by ready_lock_
     DoorbellIdle idle_;                       // its doorbell is a bit of inbox_
