@@ -37,25 +37,17 @@ double busy_work_check_ns();
 
 // ---- A callback object that lives as long as the benchmark ------------------------------------
 
+/// Calls `F` with the dispatched item as the BenchItem it is.
 template <class F>
-class StaticCallback final : public IMFAsyncCallback {
-public:
-    explicit StaticCallback(F function) : function_(std::move(function)) {}
-    HRESULT QueryInterface(REFIID /*riid*/, void** out) override {
-        *out = nullptr;
-        return E_NOINTERFACE;
-    }
-    ULONG AddRef() override { return 2; }
-    ULONG Release() override { return 1; }
-    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
-    HRESULT Invoke(IMFAsyncResult* result) override {
-        function_(static_cast<BenchItem*>(result));
-        return S_OK;
-    }
-
-private:
-    F function_;
+struct AsBenchItem {
+    AsBenchItem(F function) : call(std::move(function)) {}  // NOLINT(google-explicit-constructor)
+    void operator()(IMFAsyncResult* result) { call(static_cast<BenchItem*>(result)); }
+    F call;
 };
+
+/// StaticCallback<decltype(f)> callback(f): f(BenchItem*) runs for each item dispatched.
+template <class F>
+using StaticCallback = UncountedCallback<AsBenchItem<F>>;
 
 // ---- This run's floors (set by floor/..., which run first) -----------------------------------
 

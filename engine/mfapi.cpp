@@ -192,29 +192,13 @@ private:
     std::atomic<ULONG> refs_{1};  // the queue's; never reaches 0
 };
 
-/// A callback of the layer's own items (static lifetime): Invoke calls `Run`.
-template <void (*Run)(MFASYNCRESULT*)>
-class LayerCallback final : public IMFAsyncCallback {
-public:
-    HRESULT QueryInterface(REFIID riid, void** out) override {
-        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
-    }
-    ULONG AddRef() override { return 1; }
-    ULONG Release() override { return 1; }
-    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
-    HRESULT Invoke(IMFAsyncResult* result) override {
-        Run(static_cast<MFASYNCRESULT*>(result));
-        return S_OK;
-    }
-};
-
-void run_token(MFASYNCRESULT* token);  // runs one item of the token's queue
-void run_pump(MFASYNCRESULT* pump);    // runs the pump's serial queue's oldest item
+void run_token(IMFAsyncResult* token);  // runs one item of the token's queue
+void run_pump(IMFAsyncResult* pump);    // runs the pump's serial queue's oldest item
 
 /// The callback of every token.
-LayerCallback<&run_token> token_dispatcher;
+UncountedCallback<void (*)(IMFAsyncResult*)> token_dispatcher(&run_token);
 /// The callback of every pump.
-LayerCallback<&run_pump> pump_callback;
+UncountedCallback<void (*)(IMFAsyncResult*)> pump_callback(&run_pump);
 
 class PoolQueue final : public Queue {
 public:
@@ -289,8 +273,8 @@ private:
     std::vector<std::unique_ptr<Token>> tokens_;  // guarded by mutex_
 };
 
-void run_token(MFASYNCRESULT* token) {
-    auto* self = static_cast<Token*>(token);
+void run_token(IMFAsyncResult* token) {
+    auto* self = static_cast<Token*>(static_cast<MFASYNCRESULT*>(token));
     self->queue()->run_one(self);
 }
 
@@ -366,8 +350,8 @@ private:
     Pump pump_;               // on the target while scheduled_
 };
 
-void run_pump(MFASYNCRESULT* pump) {
-    static_cast<Pump*>(pump)->serial()->run_head();
+void run_pump(IMFAsyncResult* pump) {
+    static_cast<Pump*>(static_cast<MFASYNCRESULT*>(pump))->serial()->run_head();
 }
 
 bool is_platform_queue(DWORD id) noexcept {

@@ -236,6 +236,29 @@ private:
     F function_;
 };
 
+/// An IMFAsyncCallback whose lifetime its owner manages (a static, a member, an object that
+/// outlives every item that names it): no reference count; Invoke calls `F` with the result.
+template <class F>
+class UncountedCallback final : public IMFAsyncCallback {
+public:
+    explicit UncountedCallback(F function) noexcept(std::is_nothrow_move_constructible_v<F>)
+        : function_(std::move(function)) {}
+
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
+    }
+    ULONG AddRef() override { return 2; }  // never the last reference
+    ULONG Release() override { return 1; }
+    HRESULT GetParameters(DWORD* /*flags*/, DWORD* /*queue*/) override { return E_NOTIMPL; }
+    HRESULT Invoke(IMFAsyncResult* result) override {
+        function_(result);
+        return S_OK;
+    }
+
+private:
+    F function_;
+};
+
 /// Wraps a callable as a reference-counted IMFAsyncCallback (the returned ComPtr owns the first
 /// reference). Throws std::bad_alloc when out of memory.
 template <class F>
