@@ -40,7 +40,7 @@ public:
                 busy_work(DelayNs);
             }
             const detail::WorkerScope scope(this);  // shutdown from the callback is refused
-            detail::dispatch(item, this->stats_[0], this->options_);
+            this->dispatch_one(item, this->stats_[0]);
             return S_OK;
         });
     }

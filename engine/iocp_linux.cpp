@@ -285,7 +285,7 @@ void IocpCore::worker_main(unsigned index, detail::WorkerStats& stats) noexcept 
             }
             item->dwBytesTransferred = batch[i].bytes;
             item->hrStatusResult = batch[i].status;
-            detail::dispatch(item, stats, options_);
+            dispatch_one(item, stats);
         }
         if (stops != 0) {
             // Leaving: stop counting as running, let queued packets (the other workers' stops)

@@ -75,7 +75,7 @@ void IocpCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexc
             MFASYNCRESULT* item = item_from_overlapped(entry.lpOverlapped);
             item->dwBytesTransferred = entry.dwNumberOfBytesTransferred;
             item->hrStatusResult = status_from_key(entry.lpCompletionKey);
-            detail::dispatch(item, stats, options_);
+            dispatch_one(item, stats);
         }
         if (stops != 0) {
             // One stop per worker: hand back any extra this batch took for the others.

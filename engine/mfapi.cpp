@@ -1,23 +1,23 @@
 // MF's work-queue API over an Engine (wq/mfapi.hpp).
 //
-// Every queue holds entries — a user's result to run, or the pump of a serial queue — and counts
-// those submitted and not yet run (pending).
-//  - PoolQueue (multithreaded): three FIFO lists, one per priority class, under a spin lock. Each
-//    item submitted puts one token into the engine; a token's dispatch runs the best item waiting,
-//    not a particular one — so whichever worker runs first takes the highest priority. Tokens come
-//    from a free list and go back to it inside their own dispatch (the Engine contract lets a
-//    callback put its item again), and items are linked through their own OVERLAPPED: in steady
-//    state a put allocates nothing.
-//  - SerialQueue: one FIFO list. While it holds entries, exactly one pump of it waits on its
+// A queue takes a user's result (put_user) or the pump of a serial queue that targets it
+// (put_pump).
+//  - PoolQueue (multithreaded, and STANDARD on an engine of its own): the item goes straight into
+//    its engine with its priority (Engine::put_priority: 0 is the engine's put, ±1 its side
+//    lanes) — so a put on a queue costs what the engine's put costs, plus the queue lookup and
+//    the callback's GetParameters. What it put is the engine's to run and drain.
+//  - SerialQueue: one FIFO of entries, linked through their own OVERLAPPED (no allocation per
+//    put), counted while pending. While it holds entries, exactly one pump of it waits on its
 //    target queue, at the priority of its oldest entry; running the pump runs that entry, then
-//    submits the pump again if more wait. So one at a time, in order, and no worker held while
-//    it is empty; a serial queue may target another.
+//    puts the pump again if more wait. So one at a time, in order, and no worker held while it is
+//    empty; a serial queue may target another.
 // Closing a queue refuses user puts (MF_E_SHUTDOWN) but still accepts pumps: what a serial queue
-// holds must reach its target. Shutdown closes every queue, waits until none has anything
-// pending, then shuts the engine down — drained, as the Engine contract drains.
+// holds must reach its target. Shutdown closes every queue, waits until no serial queue has
+// anything pending, then shuts the engines down — drained, as the Engine contract drains.
 #include "wq/mfapi.hpp"
 
 #include "wq/detail/dispatch.hpp"
+#include "wq/detail/item_fifo.hpp"
 #include "wq/detail/spin_mutex.hpp"
 #include "wq/event.hpp"
 
@@ -57,54 +57,27 @@ private:
     F function_;
 };
 
-// What a queue holds is an MFASYNCRESULT: a user's result (AddRef'd while queued; run by
-// invoking its callback), or the pump of a serial queue (owned by it; its callback runs the serial
-// queue's oldest item). Like the engine, the MF layer queues an item through its OVERLAPPED ("used
-// internally to queue the work item"): InternalHigh links it, Offset holds its priority class,
-// OffsetHigh its callback's GetParameters flags (kept), Internal its queued mark — so a put
-// allocates nothing, and an item is on one queue at a time (a second put: MF_E_INVALIDREQUEST).
+// What a serial queue holds is an MFASYNCRESULT: a user's result (AddRef'd while queued; run by
+// invoking its callback), or the pump of a serial queue that targets it (owned by that queue; its
+// callback runs that queue's oldest item). Like the engine, the MF layer queues an item through
+// its OVERLAPPED ("used internally to queue the work item"): InternalHigh links it, Offset holds
+// its priority class, Internal its queued mark — so a put allocates nothing, and an item is on one
+// queue at a time (a second put: MF_E_INVALIDREQUEST). OffsetHigh keeps its callback's
+// GetParameters flags, on every queue.
 using Node = MFASYNCRESULT;
 
-Node* next_of(const Node* node) noexcept {
-    return reinterpret_cast<Node*>(node->overlapped.InternalHigh);  // NOLINT
-}
-void set_next(Node* node, const Node* next) noexcept {
-    node->overlapped.InternalHigh = reinterpret_cast<std::uintptr_t>(next);  // NOLINT
-}
 std::size_t rank_of_node(const Node* node) noexcept {
     return node->overlapped.Offset;
 }
 void set_rank(Node* node, std::size_t rank) noexcept {
     node->overlapped.Offset = static_cast<DWORD>(rank);
 }
+/// The MF priority a rank stands for, as put_priority takes it.
+LONG priority_of(std::size_t rank) noexcept {
+    return 1 - static_cast<LONG>(rank);
+}
 
-/// A FIFO of nodes. Not thread-safe: its queue's lock guards it.
-class Fifo {
-public:
-    [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
-    [[nodiscard]] Node* front() const noexcept { return head_; }
-    void push(Node* node) noexcept {
-        set_next(node, nullptr);
-        if (tail_ == nullptr) {
-            head_ = node;
-        } else {
-            set_next(tail_, node);
-        }
-        tail_ = node;
-    }
-    Node* pop() noexcept {
-        Node* node = head_;
-        head_ = next_of(node);
-        if (head_ == nullptr) {
-            tail_ = nullptr;
-        }
-        return node;
-    }
-
-private:
-    Node* head_ = nullptr;
-    Node* tail_ = nullptr;
-};
+class Pump;
 
 class Queue {
 public:
@@ -113,49 +86,43 @@ public:
     Queue& operator=(const Queue&) = delete;
     virtual ~Queue() = default;
 
-    /// Adds `node` (taking over the reference it carries). Refused with MF_E_SHUTDOWN once the
-    /// queue is closed, unless `pump` (a serial queue's: always accepted, so what it holds drains).
-    virtual HRESULT submit(Node* node, bool pump) noexcept = 0;
+    /// Queues a user's result, validated, at priority class `rank`. Refused with MF_E_SHUTDOWN
+    /// once the queue is closed; otherwise as the engine's put (queue-once, AddRef).
+    virtual HRESULT put_user(Node* item, std::size_t rank) noexcept = 0;
+
+    /// Queues the pump of a serial queue targeting this one, at `rank`: always accepted (closed or
+    /// not), so that what the serial queue holds drains. No reference is taken.
+    virtual void put_pump(Pump* pump, std::size_t rank) noexcept = 0;
 
     /// From now on user puts are refused; what is pending still runs.
-    virtual void close() noexcept {
+    void close() noexcept {
         const std::lock_guard lock(mutex_);
-        // (D1) seq_cst, pairs with (D2): finished_one sees it, or the waiter sees the count at 0.
-        closed_.store(true, std::memory_order_seq_cst);
+        closed_.store(true, std::memory_order_relaxed);  // a serial queue reads it under the lock
     }
 
     /// After the drain: stops what the queue owns (a STANDARD queue's thread).
     virtual void stop() noexcept {}
 
+    /// The id it was allocated with, while it lives (0: a platform queue, or closed by the last
+    /// unlock). Read without the table's lock by the puts that look the queue up.
+    [[nodiscard]] DWORD id() const noexcept { return id_.load(std::memory_order_acquire); }
+    void set_id(DWORD id) noexcept { id_.store(id, std::memory_order_release); }
+
     /// True if the calling thread is one of the queue's own (a STANDARD queue's thread).
     [[nodiscard]] virtual bool is_own_thread() const noexcept { return false; }
 
-    /// Returns once nothing is pending (call after close()).
-    void wait_drained() {
-        std::unique_lock lock(mutex_);
-        // Ends: a closed queue takes only pumps, of entries that were already pending somewhere.
-        drained_.wait(lock, [this] { return pending_.load(std::memory_order_seq_cst) == 0; });
-    }
+    /// Returns once nothing the queue holds itself is pending (call after close()). A pool
+    /// queue holds nothing: what it put is its engine's to drain.
+    virtual void wait_drained() {}
 
 protected:
-    /// One pending entry has run. Takes the lock only to wake a drain waiter: a running queue
-    /// pays one atomic decrement.
-    void finished_one() noexcept {
-        // (D2) seq_cst, pairs with (D1): either we see the queue closed and wake the waiter, or
-        // the waiter's check (under the lock, after D1) sees the count at 0.
-        if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
-            closed_.load(std::memory_order_seq_cst)) {
-            const std::lock_guard lock(mutex_);  // after the waiter's check, or before its wait
-            drained_.notify_all();
-        }
-    }
-
     // A spin lock: every critical section is a list push or pop, and a producer that met a worker
     // here would otherwise sleep in the kernel for a wait of nanoseconds.
     detail::SpinMutex mutex_;
-    std::condition_variable_any drained_;
-    std::atomic<bool> closed_{false};      // written under mutex_
-    std::atomic<std::size_t> pending_{0};  // raised under mutex_ (with the entry's push)
+    std::atomic<bool> closed_{false};  // written under mutex_
+
+private:
+    std::atomic<DWORD> id_{0};  // written under the platform's table lock
 };
 
 /// Runs a node: its callback's Invoke (a pump's runs its serial queue's oldest item), or its
@@ -173,30 +140,8 @@ void run_node(Node* node) {
     }
 }
 
-class PoolQueue;
+void run_pump(IMFAsyncResult* pump);  // runs the pump's serial queue's oldest item
 
-/// The engine's item for a PoolQueue: "run the best entry waiting". Owned by its queue.
-class Token final : public EmbeddedResult {
-public:
-    explicit Token(PoolQueue* queue, IMFAsyncCallback* dispatcher) noexcept : queue_(queue) {
-        pCallback = dispatcher;
-    }
-    ULONG AddRef() override { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
-    ULONG Release() override { return refs_.fetch_sub(1, std::memory_order_acq_rel) - 1; }
-    [[nodiscard]] PoolQueue* queue() const noexcept { return queue_; }
-
-    Token* next_free = nullptr;  // guarded by the queue's mutex
-
-private:
-    PoolQueue* queue_;
-    std::atomic<ULONG> refs_{1};  // the queue's; never reaches 0
-};
-
-void run_token(IMFAsyncResult* token);  // runs one item of the token's queue
-void run_pump(IMFAsyncResult* pump);    // runs the pump's serial queue's oldest item
-
-/// The callback of every token.
-UncountedCallback<void (*)(IMFAsyncResult*)> token_dispatcher(&run_token);
 /// The callback of every pump.
 UncountedCallback<void (*)(IMFAsyncResult*)> pump_callback(&run_pump);
 
@@ -217,66 +162,20 @@ public:
         return own_engine_ && detail::current_worker_engine() == own_engine_.get();
     }
 
-    HRESULT submit(Node* node, bool pump) noexcept override {
-        Token* token = nullptr;
-        {
-            const std::lock_guard lock(mutex_);
-            // relaxed: under the lock close() takes.
-            if (closed_.load(std::memory_order_relaxed) && !pump) {
-                return MF_E_SHUTDOWN;
-            }
-            token = free_tokens_;
-            if (token != nullptr) {
-                free_tokens_ = token->next_free;
-            } else {
-                // new may throw only when out of memory: then terminate (noexcept), as an
-                // allocation failure inside a pump's re-submission could not be reported.
-                tokens_.push_back(std::make_unique<Token>(this, &token_dispatcher));
-                token = tokens_.back().get();
-            }
-            lists_[rank_of_node(node)].push(node);
-            pending_.fetch_add(1, std::memory_order_relaxed);  // under the lock
+    HRESULT put_user(Node* item, std::size_t rank) noexcept override {
+        // relaxed: a put racing close() may get in; the engine runs what it accepted.
+        if (closed_.load(std::memory_order_relaxed)) {
+            return MF_E_SHUTDOWN;
         }
-        // Cannot fail: the engine is shut down only after every queue drained, and this node is
-        // pending until a token runs it.
-        (void)engine_.put(token);
-        return S_OK;
+        return engine_.put_priority(item, priority_of(rank));
     }
 
-    /// A token's dispatch: run the best entry waiting.
-    void run_one(Token* token) {
-        Node* node = nullptr;
-        {
-            const std::lock_guard lock(mutex_);
-            for (Fifo& list : lists_) {
-                if (!list.empty()) {
-                    node = list.pop();
-                    break;
-                }
-            }
-            // The engine has cleared the token's queued mark: it may be put again already.
-            token->next_free = free_tokens_;
-            free_tokens_ = token;
-        }
-        if (node == nullptr) {
-            return;  // cannot happen: one token per pending node
-        }
-        const OnExit finish([this] { finished_one(); });
-        run_node(node);
-    }
+    void put_pump(Pump* pump, std::size_t rank) noexcept override;
 
 private:
     Engine& engine_;
     std::unique_ptr<Engine> own_engine_;
-    std::array<Fifo, rank_count> lists_;          // guarded by mutex_
-    Token* free_tokens_ = nullptr;                // guarded by mutex_
-    std::vector<std::unique_ptr<Token>> tokens_;  // guarded by mutex_
 };
-
-void run_token(IMFAsyncResult* token) {
-    auto* self = static_cast<Token*>(static_cast<MFASYNCRESULT*>(token));
-    self->queue()->run_one(self);
-}
 
 /// A serial queue's stand-in on its target queue. Owned by the serial queue: no reference count.
 class Pump final : public EmbeddedResult {
@@ -294,21 +193,26 @@ class SerialQueue final : public Queue {
 public:
     explicit SerialQueue(Queue& target) noexcept : target_(target), pump_(this) {}
 
-    HRESULT submit(Node* node, bool pump) noexcept override {
-        {
-            const std::lock_guard lock(mutex_);
-            if (closed_.load(std::memory_order_relaxed) && !pump) {  // under close()'s lock
-                return MF_E_SHUTDOWN;
-            }
-            fifo_.push(node);
-            pending_.fetch_add(1, std::memory_order_relaxed);  // under the lock
-            if (scheduled_) {
-                return S_OK;  // the pump waiting on the target will get to it
-            }
-            scheduled_ = true;
-            set_rank(&pump_, rank_of_node(node));
+    HRESULT put_user(Node* item, std::size_t rank) noexcept override {
+        if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
+            return hr;  // already queued
         }
-        return target_.submit(&pump_, true);
+        set_rank(item, rank);
+        item->AddRef();
+        if (!enqueue(item, false)) {
+            item->Release();
+            detail::unmark_items({&item, 1});
+            return MF_E_SHUTDOWN;
+        }
+        return S_OK;
+    }
+
+    void put_pump(Pump* pump, std::size_t rank) noexcept override;
+
+    void wait_drained() override {
+        std::unique_lock lock(mutex_);
+        // Ends: a closed queue takes only pumps, of entries that were already pending somewhere.
+        drained_.wait(lock, [this] { return pending_ == 0; });
     }
 
     /// The pump's run: the oldest item, then the pump again if more wait.
@@ -333,25 +237,55 @@ private:
             } else {
                 scheduled_ = false;
             }
-            // Under the lock: a drain waiter checks the count under it too.
-            if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
-                closed_.load(std::memory_order_seq_cst)) {
-                drained_.notify_all();
+            if (--pending_ == 0 && closed_.load(std::memory_order_relaxed)) {
+                drained_.notify_all();  // under the lock the waiter checks the count under
             }
         }
         if (more) {
-            (void)target_.submit(&pump_, true);  // a pump is always accepted
+            target_.put_pump(&pump_, rank_of_node(&pump_));
         }
     }
 
+    /// Appends `node`; false (and nothing queued) when the queue is closed and it is not a pump.
+    bool enqueue(Node* node, bool pump) noexcept {
+        {
+            const std::lock_guard lock(mutex_);
+            if (closed_.load(std::memory_order_relaxed) && !pump) {  // under close()'s lock
+                return false;
+            }
+            fifo_.push(node);
+            ++pending_;
+            if (scheduled_) {
+                return true;  // the pump waiting on the target will get to it
+            }
+            scheduled_ = true;
+            set_rank(&pump_, rank_of_node(node));
+        }
+        target_.put_pump(&pump_, rank_of_node(&pump_));
+        return true;
+    }
+
     Queue& target_;
-    Fifo fifo_;               // guarded by mutex_
+    detail::ItemFifo fifo_;    // guarded by mutex_
+    std::size_t pending_ = 0;  // guarded by mutex_: entries queued or running
+    std::condition_variable_any drained_;
     bool scheduled_ = false;  // guarded by mutex_: the pump is on the target or running
     Pump pump_;               // on the target while scheduled_
 };
 
 void run_pump(IMFAsyncResult* pump) {
     static_cast<Pump*>(static_cast<MFASYNCRESULT*>(pump))->serial()->run_head();
+}
+
+void PoolQueue::put_pump(Pump* pump, std::size_t rank) noexcept {
+    // Cannot fail: the engine shuts down only after every serial queue drained, and it has
+    // nothing else that refuses (a pump is never queued twice: its queue's scheduled flag).
+    (void)engine_.put_priority(pump, priority_of(rank));
+}
+
+void SerialQueue::put_pump(Pump* pump, std::size_t rank) noexcept {
+    set_rank(pump, rank);
+    (void)enqueue(pump, true);  // a pump is always accepted
 }
 
 bool is_platform_queue(DWORD id) noexcept {
@@ -383,9 +317,16 @@ public:
         if (is_platform_queue(id)) {
             return id < platform_.size() ? platform_[id] : nullptr;
         }
-        const std::lock_guard lock(table_mutex_);
-        const Slot* slot = slot_of(id);
-        return slot == nullptr ? nullptr : slot->queue;
+        // No lock: a put on an allocated queue reads two atomics (its slot, the queue's id).
+        const DWORD index = (id >> 16) - 1;
+        const Chunk* chunk = chunks_[index / chunk_size].load(std::memory_order_acquire);
+        if (chunk == nullptr) {
+            return nullptr;
+        }
+        Queue* queue = (*chunk)[index % chunk_size].load(std::memory_order_acquire);
+        // The queue object outlives its id (owned_): at worst a put racing the last unlock
+        // meets the closed queue.
+        return queue != nullptr && queue->id() == id ? queue : nullptr;
     }
 
     HRESULT allocate(MFASYNC_WORKQUEUE_TYPE type, DWORD* id) noexcept {
@@ -503,24 +444,19 @@ public:
         }
         auto* item =
             static_cast<MFASYNCRESULT*>(result);  // MF's own cast: results are MFASYNCRESULTs
-        if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
-            return hr;  // no callback and no event, or already queued
+        if (const HRESULT hr = detail::validate_item(item); failed(hr)) {
+            return hr;  // no callback and no event
         }
-        set_rank(item, rank_of(priority));
         DWORD flags = 0;
         DWORD queue_id = 0;
         if (item->pCallback == nullptr ||
             failed(item->pCallback->GetParameters(&flags, &queue_id))) {
             flags = 0;
         }
-        item->overlapped.OffsetHigh = flags;  // kept with the item
-        item->AddRef();
-        if (const HRESULT hr = queue->submit(item, false); failed(hr)) {
-            item->Release();
-            detail::unmark_items({&item, 1});
-            return hr;
-        }
-        return S_OK;
+        // Kept with the item. Before the queue-once check: a result put twice is the same
+        // result, its callback the same, so a refused put rewrites the same flags.
+        item->overlapped.OffsetHigh = flags;
+        return queue->put_user(item, rank_of(priority));
     }
 
     HRESULT invoke_callback(IMFAsyncResult* result) noexcept {
@@ -630,6 +566,14 @@ private:
         }
         slots_[index] = {queue, 1, target, generation_};
         *id = static_cast<DWORD>(((index + 1) << 16) | generation_);
+        std::atomic<Chunk*>& chunk = chunks_[index / chunk_size];
+        if (chunk.load(std::memory_order_relaxed) == nullptr) {
+            chunk_store_.push_back(std::make_unique<Chunk>());
+            chunk.store(chunk_store_.back().get(), std::memory_order_release);
+        }
+        queue->set_id(*id);  // before the queue is published: a reader that finds it sees its id
+        (*chunk.load(std::memory_order_relaxed))[index % chunk_size].store(
+            queue, std::memory_order_release);
         return S_OK;
     }
 
@@ -642,9 +586,13 @@ private:
             return S_OK;
         }
         // The last unlock: the id dies now; what the queue holds still runs. The queue object
-        // stays (owned_) until the platform goes: a pump or token may still point at it.
+        // stays (owned_) until the platform goes: a pump may still point at it.
         slot->queue->close();
+        slot->queue->set_id(0);
         const DWORD target = slot->target;
+        const auto index = static_cast<std::size_t>(slot - slots_.data());
+        (*chunks_[index / chunk_size].load(std::memory_order_relaxed))[index % chunk_size].store(
+            nullptr, std::memory_order_release);
         slot->queue = nullptr;
         if (target != 0) {
             (void)unlock_locked(target);
@@ -653,17 +601,23 @@ private:
     }
 
     static constexpr std::size_t max_slots = 0xFFFE;
+    // The readers' copy of each slot's queue, in chunks that never move once made.
+    static constexpr std::size_t chunk_size = 256;
+    using Chunk = std::array<std::atomic<Queue*>, chunk_size>;
+    static_assert(chunk_size * chunk_size > max_slots);
 
     std::string backend_;
     Options options_;
     std::unique_ptr<Engine> engine_;
     std::mutex table_mutex_;
     std::array<Queue*, MFASYNC_CALLBACK_QUEUE_LONG_FUNCTION + 1> platform_{};  // by id; set once
-    std::vector<std::unique_ptr<Queue>> owned_;  // guarded by table_mutex_
-    std::vector<Slot> slots_;                    // guarded by table_mutex_
-    std::map<std::wstring, DWORD> shared_;       // guarded by table_mutex_
-    std::uint16_t generation_ = 0;               // guarded by table_mutex_
-    bool shut_down_ = false;                     // guarded by table_mutex_
+    std::vector<std::unique_ptr<Queue>> owned_;             // guarded by table_mutex_
+    std::vector<Slot> slots_;                               // guarded by table_mutex_
+    std::array<std::atomic<Chunk*>, chunk_size> chunks_{};  // written under table_mutex_
+    std::vector<std::unique_ptr<Chunk>> chunk_store_;       // guarded by table_mutex_
+    std::map<std::wstring, DWORD> shared_;                  // guarded by table_mutex_
+    std::uint16_t generation_ = 0;                          // guarded by table_mutex_
+    bool shut_down_ = false;                                // guarded by table_mutex_
 };
 
 }  // namespace mf_detail

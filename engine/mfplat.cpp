@@ -67,7 +67,7 @@ void MfplatCore::run(IMFAsyncResult* result) noexcept {
     stats.bump(stats.dispatched);
 }
 
-HRESULT MfplatCore::post(MFASYNCRESULT* item) noexcept {
+HRESULT MfplatCore::post(MFASYNCRESULT* item, LONG priority) noexcept {
     if (item->pCallback == nullptr) {
         return E_POINTER;  // MF calls the callback at put time (see the header)
     }
@@ -78,7 +78,7 @@ HRESULT MfplatCore::post(MFASYNCRESULT* item) noexcept {
         return E_OUTOFMEMORY;
     }
     item->pCallback = &trampoline_;
-    const HRESULT hr = MFPutWorkItemEx(queue_, item);
+    const HRESULT hr = MFPutWorkItemEx2(queue_, priority, item);
     if (failed(hr)) {
         const std::lock_guard lock(callbacks_mutex_);
         item->pCallback = callbacks_[item];
@@ -88,6 +88,14 @@ HRESULT MfplatCore::post(MFASYNCRESULT* item) noexcept {
 }
 
 HRESULT MfplatCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
+    return put_at(items, 0);
+}
+
+HRESULT MfplatCore::put_priority(MFASYNCRESULT* item, LONG priority) noexcept {
+    return put_at(std::span<MFASYNCRESULT* const>(&item, 1), priority);
+}
+
+HRESULT MfplatCore::put_at(std::span<MFASYNCRESULT* const> items, LONG priority) noexcept {
     inject_put();
     if (const HRESULT hr = detail::validate_items(items); failed(hr)) {
         return hr;
@@ -97,8 +105,9 @@ HRESULT MfplatCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
             return E_POINTER;  // MF needs a callback; refuse the whole bulk before queueing any
         }
     }
-    return detail::put_each(gate_, items,
-                            [this](MFASYNCRESULT* item) noexcept { return post(item); });
+    return detail::put_each(gate_, items, [this, priority](MFASYNCRESULT* item) noexcept {
+        return post(item, priority);
+    });
 }
 
 void MfplatCore::stop() noexcept {

@@ -80,7 +80,7 @@ void MpmcCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexc
     };
     const auto run = [&](std::span<MFASYNCRESULT*> taken) {
         for (MFASYNCRESULT* item : taken) {
-            detail::dispatch(item, stats, options_);
+            dispatch_one(item, stats);
         }
     };
     const auto has_work = [this] { return queue_.size_approx() != 0; };

@@ -55,7 +55,7 @@ void MutexCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noex
         MFASYNCRESULT* item = queue_.front();
         queue_.pop_front();
         lock.unlock();
-        detail::dispatch(item, stats, options_);
+        dispatch_one(item, stats);
         lock.lock();
     }
 }

@@ -253,7 +253,7 @@ void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
         MFASYNCRESULT* item = taken.first;
         for (std::size_t i = 0; i < taken.count; ++i) {
             MFASYNCRESULT* next = next_of(item);  // before dispatch: the callback may put it again
-            detail::dispatch(item, stats, options_);
+            dispatch_one(item, stats);
             item = next;
         }
     };

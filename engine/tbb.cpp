@@ -53,7 +53,7 @@ void TbbCore::run(MFASYNCRESULT* item) noexcept {
     detail::tsan_acquire(item);  // pairs with tsan_release in put_bulk
     const detail::WorkerScope scope(this);
     const auto slot = static_cast<unsigned>(tbb::this_task_arena::current_thread_index());
-    detail::dispatch(item, stats_[slot % stats_.size()], options_);
+    dispatch_one(item, stats_[slot % stats_.size()]);
 }
 
 HRESULT TbbCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -383,6 +385,109 @@ TEST_P(Conformance, ThrowingCallbackIsCountedReportedAndWorkerSurvives) {
     }
 }
 
+// put_priority: with the one worker held busy, what waits runs 1s, then 0s, then -1s — the
+// ordering MF's MFPutWorkItemEx2 promises.
+TEST_P(Conformance, PrioritiesRunHighestFirst) {
+    Options options;
+    options.workers = 1;
+    auto engine = make(options);
+    std::atomic<bool> release{false};
+    std::atomic<bool> holding{false};
+    auto hold = make_callback([&](IMFAsyncResult*) {
+        holding = true;
+        // Ends: the test sets release once everything is queued.
+        while (!release.load()) {
+            std::this_thread::sleep_for(100us);
+        }
+    });
+    std::mutex order_mutex;
+    std::vector<std::uint64_t> order;
+    auto record = make_callback([&](IMFAsyncResult* result) {
+        const std::lock_guard lock(order_mutex);
+        order.push_back(static_cast<TrackedResult*>(result)->id);
+    });
+    TrackedResult blocker;
+    blocker.pCallback = hold.get();
+    ASSERT_EQ(engine->put(&blocker), S_OK);
+    ASSERT_TRUE(eventually([&] { return holding.load(); }));
+    const LONG priorities[] = {-1, 0, 1, -1, 0, 1, 7, -3};  // any positive is 1, negative -1
+    std::vector<TrackedResult> items(std::size(priorities));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        items[i].id = i;
+        items[i].pCallback = record.get();
+        ASSERT_EQ(engine->put_priority(&items[i], priorities[i]), S_OK) << "item " << i;
+    }
+    release = true;
+    // Before shutdown: its drain runs what is left without the -1s' wait (engine.hpp).
+    ASSERT_TRUE(eventually([&] {
+        const std::lock_guard lock(order_mutex);
+        return order.size() == items.size();
+    }));
+    ASSERT_EQ(engine->shutdown(), S_OK);
+    // The 1s and the -1s wait in the engine's lanes, FIFO; the 0s in the back-end's own queue,
+    // in its order (FIFO with one worker, except tbb's arena, which is only roughly FIFO).
+    ASSERT_EQ(order.size(), items.size());
+    EXPECT_EQ(std::vector(order.begin(), order.begin() + 3), (std::vector<std::uint64_t>{2, 5, 6}));
+    EXPECT_EQ(std::set(order.begin() + 3, order.begin() + 5), (std::set<std::uint64_t>{1, 4}));
+    EXPECT_EQ(std::vector(order.begin() + 5, order.end()), (std::vector<std::uint64_t>{0, 3, 7}));
+    for (const TrackedResult& item : items) {
+        EXPECT_EQ(item.refs(), 1U);
+    }
+    const EngineCounters counters = engine->counters();
+    EXPECT_EQ(counters.put, items.size() + 1) << "one accepted per put, whatever its priority";
+    EXPECT_EQ(counters.dispatched, items.size() + 1);
+}
+
+// put_priority answers bad input, a second put of a queued item, a throwing callback and a put
+// after shutdown as put does, at every priority.
+TEST_P(Conformance, PriorityPutsKeepThePutContract) {
+    std::atomic<int> failures_reported{0};
+    Options options;
+    options.workers = 1;
+    options.on_callback_failure = [&](const CallbackFailure&) { failures_reported.fetch_add(1); };
+    auto engine = make(options);
+    Engine* engine_ptr = engine.get();
+    auto thrower = make_callback([](IMFAsyncResult*) { throw std::runtime_error("boom"); });
+    TrackedResult empty;  // neither callback nor event
+    TrackedResult queued;
+    queued.pCallback = thrower.get();
+    std::atomic<HRESULT> again{E_FAIL};
+    auto put_again = make_callback([&](IMFAsyncResult*) {
+        // `queued` waits behind this callback on the one worker (the engine's own threads).
+        again = engine_ptr->put_priority(&queued, -1);
+    });
+    TrackedResult first;
+    first.pCallback = put_again.get();
+    for (const LONG priority : {1, -1}) {
+        SCOPED_TRACE("priority " + std::to_string(priority));
+        EXPECT_EQ(engine->put_priority(nullptr, priority), E_POINTER);
+        EXPECT_EQ(engine->put_priority(&empty, priority), E_INVALIDARG);
+        EXPECT_EQ(empty.adds.load(), 0U);
+    }
+    ASSERT_EQ(engine->put_priority(&first, 1), S_OK);
+    ASSERT_EQ(engine->put_priority(&queued, 1), S_OK);
+    ASSERT_EQ(engine->shutdown(), S_OK);
+    const BackendInfo info = [&] {
+        for (const BackendInfo& entry : backend_catalogue()) {
+            if (entry.name == GetParam()) {
+                return entry;
+            }
+        }
+        return BackendInfo{};
+    }();
+    if (info.owns_threads) {
+        EXPECT_EQ(again.load(), MF_E_INVALIDREQUEST) << "a queued item is queued once";
+    }
+    EXPECT_EQ(engine->counters().callback_failures, 1U);
+    EXPECT_EQ(failures_reported.load(), 1);
+    EXPECT_EQ(queued.refs(), 1U);
+    for (const LONG priority : {1, 0, -1}) {
+        EXPECT_EQ(engine->put_priority(&queued, priority), MF_E_SHUTDOWN);
+    }
+    EXPECT_EQ(queued.adds.load(), queued.releases.load()) << "a refused put holds no reference";
+    EXPECT_EQ(queued.refs(), 1U);
+}
+
 TEST_P(Conformance, PutAfterShutdownIsRefused) {
     auto callback = make_callback([](IMFAsyncResult*) {});
     auto engine = make();
@@ -679,7 +784,7 @@ std::size_t stress_items() {
 struct StressShape {
     int producers;
     unsigned workers;
-    std::size_t batch;  // 1: single put; otherwise put_bulk of this many
+    std::size_t batch;  // 1: single put; otherwise put_bulk of this many; 0: put_priority, 1/0/-1
 };
 
 void run_stress(const std::string& backend, const StressShape& shape, std::size_t total) {
@@ -710,7 +815,13 @@ void run_stress(const std::string& backend, const StressShape& shape, std::size_
         producers.emplace_back([&, p] {
             const std::size_t begin = static_cast<std::size_t>(p) * per_producer;
             std::vector<MFASYNCRESULT*> batch;
-            for (std::size_t i = begin; i < begin + per_producer; i += shape.batch) {
+            const std::size_t step = std::max<std::size_t>(shape.batch, 1);
+            for (std::size_t i = begin; i < begin + per_producer; i += step) {
+                if (shape.batch == 0) {
+                    const auto priority = static_cast<LONG>(i % 3) - 1;
+                    failures.fetch_add(engine->put_priority(&items[i], priority) != S_OK ? 1 : 0);
+                    continue;
+                }
                 const std::size_t n = std::min(shape.batch, begin + per_producer - i);
                 if (n == 1) {
                     failures.fetch_add(engine->put(&items[i]) != S_OK ? 1 : 0);
@@ -748,6 +859,8 @@ TEST_P(Conformance, StressExactlyOnceAcrossShapes) {
         {2, 2, 1},   // contended both sides
         {3, 4, 64},  // oversubscribed, bulk puts
         {4, 1, 7},   // many producers, one worker, odd batch
+        {2, 2, 0},   // priorities 1, 0, -1 mixed, contended both sides
+        {3, 1, 0},   // priorities under producers crowding one worker
     };
     const std::size_t total = stress_items();
     for (const StressShape& shape : shapes) {

@@ -13,6 +13,14 @@
 //     0x103 (STATUS_PENDING), and a put of it — or a bulk holding it twice — returns
 //     MF_E_INVALIDREQUEST and queues nothing. Its callback may put it again. The engine owns
 //     `overlapped` while the item is queued (`native` links items through it).
+//   - put_priority(item, priority): put with MF's priority (MFPutWorkItemEx2): among items
+//     waiting in the engine, those put at a priority > 0 run before those at 0 (put), and those
+//     before the ones at < 0; the classes above and below 0 are FIFO, 0 keeps the back-end's
+//     order (FIFO with one worker, but tbb's). With one worker exactly so; with W workers an
+//     item below 0 waits until at most W items besides its class are in the engine (they may be
+//     running). No starvation freedom (MF promises none): an endless stream of 0s delays a -1
+//     for ever; during shutdown's drain a -1 no longer waits for 0s. Otherwise as put
+//     (wq/detail/priority_lanes.hpp has the protocol).
 //   - Callbacks may put more items (re-entrancy). A callback that throws does not kill its worker:
 //     the failure is counted (counters().callback_failures) and reported to
 //     Options::on_callback_failure. The HRESULT that Invoke returns is ignored, as MF ignores it.
@@ -101,6 +109,7 @@ public:
 
     virtual HRESULT put(MFASYNCRESULT* item) noexcept = 0;
     virtual HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept = 0;
+    virtual HRESULT put_priority(MFASYNCRESULT* item, LONG priority) noexcept = 0;
     virtual HRESULT shutdown() noexcept = 0;
     [[nodiscard]] virtual EngineCounters counters() const noexcept = 0;
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;

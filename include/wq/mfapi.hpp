@@ -48,7 +48,6 @@ namespace wq {
 
 #if WQ_OS_WINDOWS
 // The SDK's names (macros and enums of <mfapi.h> and <mfobjects.h>) serve as they are.
-using ::LONG;
 using ::MFASYNC_WORKQUEUE_TYPE;
 #else
 inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_UNDEFINED = 0x00000000;
@@ -79,7 +78,6 @@ inline constexpr DWORD MFSTARTUP_NOSOCKET = 0x1;
 inline constexpr DWORD MFSTARTUP_LITE = MFSTARTUP_NOSOCKET;
 inline constexpr DWORD MFSTARTUP_FULL = 0;
 
-using LONG = std::int32_t;
 #endif
 
 namespace mf_detail {

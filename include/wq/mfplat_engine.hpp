@@ -1,10 +1,11 @@
 // wq/mfplat_engine.hpp — the reference on Windows: Media Foundation's own platform work queue.
 //
-// MFStartup, a multithreaded work queue from MFAllocateWorkQueueEx, MFPutWorkItemEx with the
-// caller's own result object, MFShutdown when the engine shuts down. MF takes its own reference on
-// the result while it is queued (so this engine adds none) and calls pCallback->Invoke on one of
-// its threads. To keep the contract's failure counting and shutdown drain, the item's pCallback is
-// swapped for a trampoline while it is in MF's hands and restored before the caller's Invoke runs.
+// MFStartup, a multithreaded work queue from MFAllocateWorkQueueEx, MFPutWorkItemEx2 (with the
+// priority of put_priority, 0 for put) with the caller's own result object, MFShutdown when the
+// engine shuts down. MF takes its own reference on the result while it is queued (so this engine
+// adds none) and calls pCallback->Invoke on one of its threads. To keep the contract's failure
+// counting and shutdown drain, the item's pCallback is swapped for a trampoline while it is in MF's
+// hands and restored before the caller's Invoke runs.
 //
 // Where MF differs from the contract (tested as such by the conformance suite):
 //   - an item without a callback is refused with E_POINTER: MFPutWorkItemEx calls the callback's
@@ -25,6 +26,8 @@ namespace wq::detail {
 class MfplatCore : public GatedEngineBase<MfplatCore, "mfplat"> {
 public:
     HRESULT put_bulk(std::span<MFASYNCRESULT* const> items) noexcept final;
+    /// MF's own priorities (MFPutWorkItemEx2), not the side lanes.
+    HRESULT put_priority(MFASYNCRESULT* item, LONG priority) noexcept final;
     /// The MF work queue identifier (for MF APIs that take one).
     [[nodiscard]] DWORD work_queue() const noexcept { return queue_; }
 
@@ -50,7 +53,8 @@ private:
     };
     friend EngineBase;
 
-    HRESULT post(MFASYNCRESULT* item) noexcept;
+    HRESULT put_at(std::span<MFASYNCRESULT* const> items, LONG priority) noexcept;
+    HRESULT post(MFASYNCRESULT* item, LONG priority) noexcept;
     void run(IMFAsyncResult* result) noexcept;
     void stop() noexcept;
 

@@ -49,6 +49,7 @@ using ::HRESULT;
 using ::IMFAsyncCallback;
 using ::IMFAsyncResult;
 using ::IUnknown;
+using ::LONG;
 using ::MFASYNCRESULT;
 using ::OVERLAPPED;
 using ::ULONG;
@@ -73,6 +74,7 @@ inline bool same_guid(const GUID& a, const GUID& b) noexcept {
 using HRESULT = std::int32_t;
 using DWORD = std::uint32_t;
 using ULONG = std::uint32_t;
+using LONG = std::int32_t;
 using HANDLE = void*;
 
 struct GUID {

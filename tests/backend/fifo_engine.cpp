@@ -53,7 +53,7 @@ void FifoCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexc
         }
         lock.unlock();
         for (MFASYNCRESULT* item : share) {
-            detail::dispatch(item, stats, options_);
+            dispatch_one(item, stats);
         }
         lock.lock();
     }

@@ -1,8 +1,8 @@
 // wq/detail/engine_base.hpp — the skeleton every back-end shares, written once (CRTP, so the
 // concrete type's calls stay direct): the resolved options and per-worker counters, the worker
 // threads (named, pinned, marked as this engine's), the type-erased one-liners, shutdown's frame
-// (refused from a callback, serialised, idempotent), and — through Complete — the shutdown on
-// destruction that must run while the back-end's members still exist.
+// (refused from a callback, serialised, idempotent), put_priority over side lanes, and — through
+// Complete — the shutdown on destruction that must run while the back-end's members still exist.
 //
 // A back-end is a core, `class XCore : public detail::EngineBase<XCore, "name">` (the name
 // make_engine knows it by; its other facts are its wq_backend() line's) with a protected
@@ -17,6 +17,8 @@
 // and, if it runs worker threads of its own, calls start_workers() last in its constructor and
 //   void worker_main(unsigned index, WorkerStats& stats) noexcept;  returns once drained and
 //   stopped
+// and hands every item its workers take to dispatch_one(item, stats): the priority lanes' turn
+// (wq/detail/priority_lanes.hpp), then the item's dispatch.
 // A core whose admission is a PutGate (puts without a lock, counted in the gate) derives from
 // GatedEngineBase<XCore, "name"> instead: it supplies gate_ and accepted().
 // Every put path (put_bulk, and put where it has its own) calls inject_put() first.
@@ -28,6 +30,7 @@
 #pragma once
 
 #include "wq/detail/dispatch.hpp"
+#include "wq/detail/priority_lanes.hpp"
 #include "wq/detail/put_gate.hpp"
 #include "wq/engine.hpp"
 
@@ -63,6 +66,15 @@ public:
         return derived().put_bulk(std::span<MFASYNCRESULT* const>(&item, 1));
     }
 
+    /// Priority 0 is put; ±1 go through the side lanes (wq/detail/priority_lanes.hpp), unless the
+    /// back-end has priorities of its own.
+    HRESULT put_priority(MFASYNCRESULT* item, LONG priority) noexcept override {
+        if (priority == 0) {
+            return derived().put(item);
+        }
+        return lanes_.put(*this, item, priority > 0);
+    }
+
     HRESULT shutdown() noexcept final {
         if (current_worker_engine() == this) {
             return E_ILLEGAL_METHOD_CALL;  // a worker cannot wait for itself
@@ -71,6 +83,7 @@ public:
         if (shut_down_) {
             return S_OK;
         }
+        lanes_.close();  // first: every token put before it is then accepted, and drained
         derived().stop();
         for (std::thread& worker : workers_) {
             worker.join();  // ends: stop() released every worker, and each returns once drained
@@ -81,7 +94,11 @@ public:
     }
 
     [[nodiscard]] EngineCounters counters() const noexcept override {
-        return stats_.counters(derived().accepted());
+        const std::uint64_t reputs = lanes_.reputs();  // first: never more than the counts hold
+        EngineCounters counters = stats_.counters(derived().accepted());
+        counters.put -= std::min(reputs, counters.put);
+        counters.dispatched -= std::min(reputs, counters.dispatched);
+        return counters;
     }
     [[nodiscard]] std::string_view name() const noexcept final { return backend_name; }
     [[nodiscard]] unsigned worker_count() const noexcept final { return options_.workers; }
@@ -115,6 +132,15 @@ protected:
         }
     }
 
+    /// What a worker calls for each item it takes: the lanes' part while priorities are in use
+    /// (higher ones first, a lower one's turn), then the item's dispatch.
+    void dispatch_one(MFASYNCRESULT* item, WorkerStats& stats) noexcept {
+        if (lanes_.active() && lanes_.dispatch(*this, item, stats, options_)) {
+            return;  // a lane token: done
+        }
+        dispatch(item, stats, options_);
+    }
+
     /// Called first in every put path: the put injection of a gate-validation build
     /// (wq/detail/inject.hpp); nothing in a real build.
     static void inject_put() noexcept {
@@ -136,6 +162,7 @@ private:
         return static_cast<const Derived&>(*this);
     }
 
+    PriorityLanes lanes_;
     std::mutex shutdown_mutex_;  // serialises shutdown() callers
     bool shut_down_ = false;     // guarded by shutdown_mutex_
     std::vector<std::thread> workers_;
