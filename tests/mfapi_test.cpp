@@ -241,11 +241,12 @@ struct OrderLog {
             order.push_back(id);
         }
         running.fetch_sub(1);
+        finished.fetch_add(1);  // last: a waiter that sees it may destroy the log
     }
-    std::size_t size() {
-        const std::lock_guard lock(mutex);
-        return order.size();
-    }
+    /// How many items have finished with the log (not merely recorded their id).
+    [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(finished.load()); }
+
+    std::atomic<int> finished{0};
 };
 
 /// Puts `count` items numbered 0.. onto `queue`, each logging itself.

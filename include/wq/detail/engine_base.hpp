@@ -135,7 +135,7 @@ protected:
     /// What a worker calls for each item it takes: the lanes' part while priorities are in use
     /// (higher ones first, a lower one's turn), then the item's dispatch.
     void dispatch_one(MFASYNCRESULT* item, WorkerStats& stats) noexcept {
-        if (lanes_.active() && lanes_.dispatch(*this, item, stats, options_)) {
+        if (lanes_.active() && lanes_.dispatch(*this, item, stats, options_)) [[unlikely]] {
             return;  // a lane token: done
         }
         dispatch(item, stats, options_);

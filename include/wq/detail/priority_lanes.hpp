@@ -120,8 +120,9 @@ public:
     /// waiting, then — if `item` is a token — what the token stands for, and returns true (the
     /// token's dispatch is done, counted in `stats`); false for any other item, which the caller
     /// dispatches as usual.
-    bool dispatch(Engine& engine, MFASYNCRESULT* item, WorkerStats& stats,
-                  const Options& options) noexcept {
+    /// Out of line: the dispatch path of a run without priorities stays as it was.
+    WQ_NOINLINE bool dispatch(Engine& engine, MFASYNCRESULT* item, WorkerStats& stats,
+                              const Options& options) noexcept {
         run_high(stats, options);
         if (item->pCallback != &lane_token_callback) {
             return false;
