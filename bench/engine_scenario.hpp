@@ -345,16 +345,17 @@ inline void report_stream(benchmark::State& state, const StreamSent& sent,
 // ---- Counters
 
 /// The latency counters every latency-reporting scenario sets from its histogram, in ns:
-/// p50_ns, p99_ns, max_ns, and p90_ns and p999_ns unless `tails` is false. Returns the p50.
+/// p50_ns, p99_ns, max_ns, and p90_ns and p999_ns unless `tails` is false, each name after
+/// `prefix`. Returns the p50.
 inline double report_percentiles(benchmark::State& state, const Histogram& samples,
-                                 bool tails = true) {
+                                 bool tails = true, const std::string& prefix = {}) {
     const auto p50 = static_cast<double>(samples.value_at_quantile(0.5));
-    state.counters["p50_ns"] = p50;
-    state.counters["p99_ns"] = static_cast<double>(samples.value_at_quantile(0.99));
-    state.counters["max_ns"] = static_cast<double>(samples.max());
+    state.counters[prefix + "p50_ns"] = p50;
+    state.counters[prefix + "p99_ns"] = static_cast<double>(samples.value_at_quantile(0.99));
+    state.counters[prefix + "max_ns"] = static_cast<double>(samples.max());
     if (tails) {
-        state.counters["p90_ns"] = static_cast<double>(samples.value_at_quantile(0.9));
-        state.counters["p999_ns"] = static_cast<double>(samples.value_at_quantile(0.999));
+        state.counters[prefix + "p90_ns"] = static_cast<double>(samples.value_at_quantile(0.9));
+        state.counters[prefix + "p999_ns"] = static_cast<double>(samples.value_at_quantile(0.999));
     }
     return p50;
 }
@@ -364,6 +365,7 @@ inline double report_percentiles(benchmark::State& state, const Histogram& sampl
 /// What an open-loop scenario measured, summed over the benchmark's iterations.
 struct OpenLoopTotals {
     Histogram latency;        ///< intended send time → Invoke start, every item
+    Histogram high_latency;   ///< the same, of the high-priority items (config.high_pct)
     std::size_t items = 0;    ///< items sent (and dispatched)
     std::size_t late = 0;     ///< items sent more than 1 µs after their intended time
     double load_cpu = 0;      ///< ns of CPU the engine's threads used while loaded
@@ -415,6 +417,7 @@ OpenLoopTotals open_loop_iterations(benchmark::State& state, const Make& make,
             return totals;
         }
         totals.latency.merge(result.latency);
+        totals.high_latency.merge(result.high_latency);
         totals.items += result.sent;
         totals.late += result.late_sends;
     }

@@ -39,6 +39,11 @@ struct OpenLoopConfig {
     /// Items per arrival: an arrival of more than one is one put_bulk, every item carrying the
     /// arrival's intended time. Arrivals come every batch / rate seconds.
     std::size_t batch = 1;
+    /// Percent of items marked high-priority (BenchItem::high_priority), spread evenly: every
+    /// item whose index i has floor((i + 1) × pct / 100) > floor(i × pct / 100). Their latency is
+    /// also kept apart (OpenLoopResult::high_latency). Only an engine that reads the mark (the MF
+    /// layer's, bench/mf_layer.hpp) treats them differently.
+    unsigned high_pct = 0;
     /// Sending threads: arrival k is sent by sender k % senders. With one, the calling thread
     /// sends; with more, run_open_loop starts them and calls on_sender_start(index) on each before
     /// it sends (benchmarks pin them there) and on_sender_end(index) after its last send (they
@@ -54,6 +59,7 @@ struct OpenLoopConfig {
 
 struct OpenLoopResult {
     Histogram latency;           ///< ns from intended send time to Invoke start
+    Histogram high_latency;      ///< the same, of the high-priority items alone
     std::size_t sent = 0;        ///< items put (all of them, unless a put failed)
     std::size_t late_sends = 0;  ///< items sent more than 1 µs after their intended time
     bool put_failed = false;
@@ -72,6 +78,8 @@ public:
     /// Set by a benchmark that reuses the item before its previous trip is over (stream/): the
     /// callback clears it.
     std::atomic<bool> in_flight{false};
+    /// Put at MF priority 1 rather than 0 where the engine is the MF layer (bench/mf_layer.hpp).
+    bool high_priority = false;
 
 private:
     std::atomic<ULONG> refs_{1};
@@ -105,6 +113,7 @@ public:
         : engine_(engine),
           callback_(callback),
           batch_(std::max<std::size_t>(config.batch, 1)),
+          high_pct_(config.high_pct),
           senders_(std::max(config.senders, 1U)),
           items_(config.sends),
           arrivals_((items_.size() + batch_ - 1) / batch_),
@@ -128,6 +137,7 @@ public:
             for (std::size_t i = 0; i < n; ++i) {
                 items_[first + i].pCallback = callback_;
                 items_[first + i].intended_ns = intended;
+                items_[first + i].high_priority = is_high(first + i);
                 pointers[i] = &items_[first + i];
             }
             // Sleep through long gaps, spin the last stretch: sends leave on time at high rates.
@@ -161,9 +171,14 @@ public:
     }
 
 private:
+    [[nodiscard]] bool is_high(std::size_t index) const noexcept {
+        return (index + 1) * high_pct_ / 100 > index * high_pct_ / 100;
+    }
+
     Engine& engine_;
     IMFAsyncCallback* callback_;
     const std::size_t batch_;
+    const std::size_t high_pct_;
     const unsigned senders_;
     std::vector<BenchItem> items_;
     const std::size_t arrivals_;
@@ -182,12 +197,17 @@ private:
 inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config) {
     using namespace detail_open_loop;
     PerThread<Histogram> histograms;
+    PerThread<Histogram> high_histograms;
     const std::int64_t work_ns = config.callback_work.count();
     auto callback = make_callback([&](IMFAsyncResult* result) {
         const std::int64_t start = now_ns();
         const auto* item = static_cast<BenchItem*>(result);
         const std::int64_t latency = start - item->intended_ns;
-        histograms.mine().record(static_cast<std::uint64_t>(latency > 0 ? latency : 0));
+        const auto sample = static_cast<std::uint64_t>(latency > 0 ? latency : 0);
+        histograms.mine().record(sample);
+        if (item->high_priority) {
+            high_histograms.mine().record(sample);
+        }
         if (work_ns > 0) {
             busy_until(start + work_ns);
         }
@@ -223,6 +243,8 @@ inline OpenLoopResult run_open_loop(Engine& engine, const OpenLoopConfig& config
     }
     engine.shutdown();  // returns once every accepted item is dispatched
     histograms.for_each([&](const Histogram& histogram) { result.latency.merge(histogram); });
+    high_histograms.for_each(
+        [&](const Histogram& histogram) { result.high_latency.merge(histogram); });
     return result;
 }
 

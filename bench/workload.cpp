@@ -11,7 +11,7 @@ namespace wq::bench {
 namespace {
 
 constexpr std::string_view spec_format =
-    "producers:P,workers:W,work_ns:N,rate:R|saturate,batch:B[,sends:S]";
+    "producers:P,workers:W,work_ns:N,rate:R|saturate,batch:B[,serial:Q][,high_pct:H][,sends:S]";
 
 std::uint64_t parse_number(std::string_view field, std::string_view text, std::uint64_t low,
                            std::uint64_t high) {
@@ -39,7 +39,9 @@ std::string Workload::suffix() const {
            "/work_ns:" + std::to_string(work_ns) + "/rate:" +
            (saturate() ? std::string("saturate")
                        : std::to_string(static_cast<std::uint64_t>(std::llround(rate)))) +
-           "/batch:" + std::to_string(batch);
+           "/batch:" + std::to_string(batch) +
+           (serial > 0 ? "/serial:" + std::to_string(serial) : std::string()) +
+           (high_pct > 0 ? "/high_pct:" + std::to_string(high_pct) : std::string());
 }
 
 Workload parse_workload(std::string_view spec) {
@@ -71,6 +73,10 @@ Workload parse_workload(std::string_view spec) {
                                 : static_cast<double>(parse_number(field, value, 1, 100'000'000));
         } else if (field == "batch") {
             workload.batch = parse_number(field, value, 1, 4096);
+        } else if (field == "serial") {
+            workload.serial = static_cast<unsigned>(parse_number(field, value, 1, 64));
+        } else if (field == "high_pct") {
+            workload.high_pct = static_cast<unsigned>(parse_number(field, value, 1, 100));
         } else if (field == "sends") {
             workload.sends = parse_number(field, value, 1, 10'000'000);
         } else {
@@ -85,6 +91,11 @@ Workload parse_workload(std::string_view spec) {
     if (workload.saturate() && workload.sends > 0) {
         throw std::invalid_argument("workload '" + std::string(spec) +
                                     "': sends applies at a rate, not to rate:saturate");
+    }
+    if (workload.saturate() && workload.high_pct > 0) {
+        throw std::invalid_argument("workload '" + std::string(spec) +
+                                    "': high_pct is measured as latency, at a rate, not with "
+                                    "rate:saturate");
     }
     return workload;
 }

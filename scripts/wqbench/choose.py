@@ -34,6 +34,8 @@ EXAMPLES = """examples:
   scripts/choose --producers 1 --workers 1 --work-ns 0 --rate saturate --objective throughput
   scripts/choose --producers 1 --workers auto --work-ns 2000 --rate 1k --objective p99
   scripts/choose --producers 2 --workers 2 --work-ns 500 --rate 50k --batch 16 --objective cpu
+  scripts/choose --serial 8 --workers 2 --work-ns 2000 --rate 50k --objective p99
+  scripts/choose --priority-mix 10 --workers 1 --work-ns 1000 --rate 200k --objective p99
   scripts/choose --rate 10k --objective p50 --from results/latest.json   # no new measurement
 """
 
@@ -69,9 +71,23 @@ def human_rate(rate):
     return "saturated (as fast as producers can put)" if rate <= 0 else human(rate, "/s")
 
 
-def suffix(producers, workers, work_ns, rate, batch):
-    return (f"producers:{producers}/workers:{workers}/work_ns:{work_ns}/rate:{rate_text(rate)}"
-            f"/batch:{batch}")
+def suffix(args, workers):
+    """The workload's name tail (bench/workload.hpp's suffix) with `workers` workers."""
+    text = (f"producers:{args.producers}/workers:{workers}/work_ns:{args.work_ns}"
+            f"/rate:{rate_text(args.rate)}/batch:{args.batch}")
+    if args.serial:
+        text += f"/serial:{args.serial}"
+    if args.priority_mix:
+        text += f"/high_pct:{args.priority_mix}"
+    return text
+
+
+def metric_of(args, objective):
+    """The counter ranked: the objective's, or with a priority mix the priority-1 items' latency."""
+    metric = OBJECTIVES[objective][0]
+    if args.priority_mix and objective in ("p50", "p99"):
+        return "high_" + metric
+    return metric
 
 
 # ---- Reading samples ----------------------------------------------------------------------------
@@ -82,8 +98,10 @@ def candidates(args, metric):
     workload."""
     out = {}
     for w in worker_counts(args):
-        names = [f"workload/{{b}}/{suffix(args.producers, w, args.work_ns, args.rate, args.batch)}"]
-        if args.rate <= 0:
+        names = [f"workload/{{b}}/{suffix(args, w)}"]
+        if args.serial or args.priority_mix:
+            pass  # through the MF layer: no standard scenario is the same workload
+        elif args.rate <= 0:
             names.append(f"throughput/{{b}}/producers:{args.producers}/workers:{w}/work_ns:"
                           f"{args.work_ns}/batch:{args.batch}")
         elif (args.producers, w, args.work_ns, args.batch) == (1, 1, 0, 1):
@@ -132,7 +150,8 @@ def why(backend, workers, runs, args, objective):
     cpu = median_of(runs, "cpu_ns_per_item")
     idle = median_of(runs, "idle_cpu_pct")
     late = median_of(runs, "late_pct")
-    p50, p99 = median_of(runs, "p50_ns"), median_of(runs, "p99_ns")
+    latency = "high_" if args.priority_mix else ""  # the items ranked
+    p50, p99 = median_of(runs, latency + "p50_ns"), median_of(runs, latency + "p99_ns")
     bits = []
     if late is not None and late > 5:
         crowded = args.producers + workers > cpus()
@@ -159,7 +178,7 @@ def why(backend, workers, runs, args, objective):
         if objective == "cpu" or (parks is not None and parks < 0.01 and args.rate > 0):
             beyond = f" ({human(max(over, 0), 'ns')} beyond the callback)" if args.work_ns else ""
             bits.append(f"{human(cpu, 'ns')} CPU per item{beyond}")
-    values = [float(r[OBJECTIVES[objective][0]]) for r in runs]
+    values = [float(r[metric_of(args, objective)]) for r in runs]
     if len(values) > 1 and max(values) - min(values) > 0.5 * statistics.median(values):
         bits.append(f"unstable: from {human(min(values), OBJECTIVES[objective][2])} to "
                     f"{human(max(values), OBJECTIVES[objective][2])} between repetitions")
@@ -169,7 +188,7 @@ def why(backend, workers, runs, args, objective):
 
 
 def decide(found, args, objective):
-    metric, higher, unit, _ = OBJECTIVES[objective]
+    metric, higher = metric_of(args, objective), OBJECTIVES[objective][1]
     entries = []
     for backend, by_workers in found.items():
         best_w, best_values, best_runs = None, None, None
@@ -213,7 +232,9 @@ def spread(values):
 
 
 def report(entries, args, objective, source, seconds):
-    metric, higher, unit, title = OBJECTIVES[objective]
+    _, higher, unit, title = OBJECTIVES[objective]
+    if metric_of(args, objective) != OBJECTIVES[objective][0]:
+        title += " of the priority-1 items"
     reps = min(len(e["values"]) for e in entries)
     workers = "auto (best of " + ", ".join(map(str, worker_counts(args))) + ")" \
         if args.workers == "auto" else str(args.workers)
@@ -221,6 +242,11 @@ def report(entries, args, objective, source, seconds):
     print(f"workload: {args.producers} producer(s), workers {workers}, callbacks "
           f"{human(args.work_ns, 'ns') if args.work_ns else '0 ns'}, rate {human_rate(args.rate)}, "
           f"{'single puts' if args.batch == 1 else f'bulk puts of {args.batch}'}")
+    if args.serial or args.priority_mix:
+        how = [f"round-robin over {args.serial} serial queue(s)"] if args.serial else []
+        if args.priority_mix:
+            how.append(f"{args.priority_mix}% at priority 1, the rest at 0")
+        print(f"through MF's work-queue API (wq/mfapi.hpp, MFPutWorkItemEx2): {'; '.join(how)}")
     print(f"objective: {objective} — {title} ({'higher' if higher else 'lower'} is better)")
     took = f", {seconds:.0f} s" if seconds is not None else " (no new measurement)"
     print(f"measured: {len(entries)} back-ends, {reps} repetitions each{took}; {source}")
@@ -290,6 +316,15 @@ def make_parser():
                              "or 'saturate' (default)")
     parser.add_argument("--batch", type=positive("--batch", 1, 4096), default=1,
                         help="items per put: >1 uses put_bulk (default 1)")
+    parser.add_argument("--serial", type=positive("--serial", 1, 64), default=0,
+                        help="put the items through MF's work-queue API on N serial queues "
+                             "(MFAllocateSerialWorkQueue on the multithreaded queue; each "
+                             "producer's items round-robin over them)")
+    parser.add_argument("--priority-mix", type=positive("--priority-mix", 1, 100), default=0,
+                        metavar="PCT",
+                        help="put the items through MF's work-queue API, PCT%% of them at "
+                             "priority 1 and the rest at 0; p50 and p99 rank the priority-1 "
+                             "items' latency (needs a rate)")
     parser.add_argument("--objective", choices=sorted(OBJECTIVES), required=True,
                         help="throughput (needs --rate saturate), p50 or p99 latency (need a "
                              "rate), cpu per item")
@@ -319,6 +354,9 @@ def validate(args):
         raise UsageError(f"--objective {args.objective} needs an arrival rate (--rate N): "
                          "saturated, the queue grows for as long as the test runs and so does "
                          "the latency")
+    if args.priority_mix and args.rate <= 0:
+        raise UsageError(f"--priority-mix {args.priority_mix} is measured as the priority-1 "
+                         "items' latency: give an arrival rate (--rate N)")
     if args.budget <= 0:
         raise UsageError(f"--budget {args.budget:g}: use a number of seconds above 0")
     if args.min_time <= 0:
@@ -330,7 +368,7 @@ def choose(argv):
     validate(args)
     if args.validate_only:
         return OK
-    metric = OBJECTIVES[args.objective][0]
+    metric = metric_of(args, args.objective)
     if args.source:
         data = load(args.source)
         source, seconds = f"from {args.source}", None

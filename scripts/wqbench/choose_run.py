@@ -72,8 +72,13 @@ def measure(args):
     binary = args.bench
     specs = []
     for w in worker_counts(args):
-        specs.append(f"producers:{args.producers},workers:{w},work_ns:{args.work_ns},"
-                     f"rate:{rate_text(args.rate)},batch:{args.batch}")
+        spec = (f"producers:{args.producers},workers:{w},work_ns:{args.work_ns},"
+                f"rate:{rate_text(args.rate)},batch:{args.batch}")
+        if args.serial:
+            spec += f",serial:{args.serial}"
+        if args.priority_mix:
+            spec += f",high_pct:{args.priority_mix}"
+        specs.append(spec)
     backends = list_backends(binary, specs[0])
     reps, sends, estimate = plan(args, backends, len(specs), default_sends(binary, specs[0]))
     if sends:

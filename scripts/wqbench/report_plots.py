@@ -296,22 +296,27 @@ def plot_workloads(runs, backends):
 
 
 def plot_mf(runs, backends):
-    """MF's work-queue API: serial queues' streams, and what a priority is worth."""
+    """MF's work-queue API: a put's cost beside the engine's, serial queues' streams, and what a
+    priority is worth."""
+    streams = [(f"mfput/{{b}}/via:{via}", label) for via, label in
+               (("engine", "engine.put"), ("platform", "MULTITHREADED"),
+                ("allocated", "allocated MT"))
+               if any(run.names(rf"^mfput/[a-z0-9_]+/via:{via}$") for run in runs)]
     shapes = sorted({m.group(1) for run in runs
                      for m, _ in run.names(r"^serial/[a-z0-9_]+/(shape:stream/queues:\d+)$")},
                     key=shape_key)
+    streams += [(f"serial/{{b}}/{s}", f"{s.rsplit(':', 1)[1]} serial") for s in shapes]
     probes = [p for p in ("high", "low")
               if any(run.names(rf"^priority/[a-z0-9_]+/probe:{p}$") for run in runs)]
-    if not shapes and not probes:
+    if not streams and not probes:
         return None
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     series = [(backend, COLOURS.get(backend),
-               [(i, [run.value(f"serial/{backend}/{s}", "items_per_second") for s in shapes])
+               [(i, [run.value(name.format(b=backend), "items_per_second") for name, _ in streams])
                 for i, run in enumerate(runs)]) for backend in backends]
-    grouped_bars(axes[0], [short(s).replace("shape stream ", "") for s in shapes], series, runs,
-                 log=True)
+    grouped_bars(axes[0], [label for _, label in streams], series, runs, log=True)
     axes[0].set_ylabel("items per second (log)")
-    axes[0].set_title("One producer over n serial queues (0: the multithreaded queue)",
+    axes[0].set_title("One producer, one worker: the engine's put, MF queues, serial queues",
                       fontsize=9)
     legend(figure, axes[0])
     series = [(backend, COLOURS.get(backend),
@@ -339,8 +344,9 @@ PLOTS = [
     ("peers", "The engine against bare peer queues", plot_peers,
      "peer/&lt;queue&gt;/shape:pingpong|1p1c — the same hand-off with nothing but the queue."),
     ("mf", "Media Foundation work queues (wq/mfapi.hpp)", plot_mf,
-     "serial/&lt;b&gt;/shape:stream/queues:N and priority/&lt;b&gt;/probe:high|low — the MF layer "
-     "over each back-end: strands, and what a priority is worth."),
+     "mfput/&lt;b&gt;/via:V, serial/&lt;b&gt;/shape:stream/queues:N and "
+     "priority/&lt;b&gt;/probe:high|low — the MF layer over each back-end: a put's cost, strands, "
+     "and what a priority is worth."),
     ("workloads", "Workloads (scripts/choose)", plot_workloads,
      "workload/&lt;b&gt;/... — the user-described workloads in these files."),
 ]

@@ -10,7 +10,8 @@ import io
 import json
 
 from wqbench import compare
-from wqbench.choose import decide, parse_rate
+from wqbench.choose import decide, metric_of, parse_rate, suffix
+from wqbench.choose import validate as choose_validate
 from wqbench.choose_run import plan
 from wqbench.cli import InputError
 from wqbench.gate import load_policy
@@ -79,7 +80,7 @@ class Choosing(unittest.TestCase):
         self.assertLess(sends, 2000)
 
     def test_a_clear_lead_and_a_tie(self):
-        args = types.SimpleNamespace()
+        args = types.SimpleNamespace(priority_mix=0)
         rows = lambda *values: [{"p50_ns": v} for v in values]  # noqa: E731
         found = {"fast": {1: rows(100, 101, 102, 103)}, "slow": {1: rows(200, 201, 202, 203)},
                  "same": {1: rows(101, 99, 104, 102)}}
@@ -87,6 +88,24 @@ class Choosing(unittest.TestCase):
         self.assertEqual(decide(found, args, "p50")[0]["backend"], "fast")
         self.assertFalse(entries["slow"]["tied"])
         self.assertTrue(entries["same"]["tied"])
+
+    def test_a_priority_mix_ranks_the_priority_1_items(self):
+        args = types.SimpleNamespace(priority_mix=10)
+        # "a" is better over all items, "b" for the priority-1 ones: the mix ranks on those.
+        rows = lambda all_, high: [{"p99_ns": all_ + i, "high_p99_ns": high + i}  # noqa: E731
+                                   for i in range(4)]
+        found = {"a": {1: rows(100, 900)}, "b": {1: rows(500, 200)}}
+        self.assertEqual(decide(found, args, "p99")[0]["backend"], "b")
+        self.assertEqual(metric_of(args, "cpu"), "cpu_ns_per_item")  # not a latency: unchanged
+
+    def test_the_workload_name_follows_the_spec(self):
+        args = types.SimpleNamespace(producers=2, work_ns=500, rate=50_000, batch=1, serial=8,
+                                     priority_mix=10, objective="p99")
+        self.assertEqual(suffix(args, 2), "producers:2/workers:2/work_ns:500/rate:50000/batch:1"
+                                          "/serial:8/high_pct:10")
+        with self.assertRaises(InputError):  # a priority is measured at a rate
+            choose_validate(types.SimpleNamespace(rate="saturate", objective="cpu", budget=10,
+                                                  min_time=0.2, priority_mix=10))
 
 
 class Comparing(unittest.TestCase):
