@@ -14,7 +14,7 @@ import sys
 
 from scipy.stats import mannwhitneyu  # Debian's python3-scipy
 
-from wqbench.choose_run import ROOT, cpus, measure, rate_text, worker_counts
+from wqbench.choose_run import ROOT, cpus, measure, rate_text, worker_counts, workload_fields
 from wqbench.cli import OK, Parser, UsageError, run
 from wqbench.fmt import human
 from wqbench.results import load, rows_by_name
@@ -73,13 +73,7 @@ def human_rate(rate):
 
 def suffix(args, workers):
     """The workload's name tail (bench/workload.hpp's suffix) with `workers` workers."""
-    text = (f"producers:{args.producers}/workers:{workers}/work_ns:{args.work_ns}"
-            f"/rate:{rate_text(args.rate)}/batch:{args.batch}")
-    if args.serial:
-        text += f"/serial:{args.serial}"
-    if args.priority_mix:
-        text += f"/high_pct:{args.priority_mix}"
-    return text
+    return "/".join(workload_fields(args, workers))
 
 
 def metric_of(args, objective):

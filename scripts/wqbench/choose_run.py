@@ -31,6 +31,18 @@ def worker_counts(args):
     return sorted({1, c, 2 * c})
 
 
+def workload_fields(args, workers):
+    """The workload as wq_bench's field:value parts (bench/workload.hpp), in its suffix's order:
+    joined with ',' they are a --wq_workload spec, with '/' the benchmark name's tail."""
+    fields = [f"producers:{args.producers}", f"workers:{workers}", f"work_ns:{args.work_ns}",
+              f"rate:{rate_text(args.rate)}", f"batch:{args.batch}"]
+    if args.serial:
+        fields.append(f"serial:{args.serial}")
+    if args.priority_mix:
+        fields.append(f"high_pct:{args.priority_mix}")
+    return fields
+
+
 def default_sends(binary, spec):
     """How many items wq_bench sends per repetition of this workload by default (0: saturated):
     asked of wq_bench, whose Workload::sends_per_repetition is the rule."""
@@ -72,13 +84,7 @@ def measure(args):
     binary = args.bench
     specs = []
     for w in worker_counts(args):
-        spec = (f"producers:{args.producers},workers:{w},work_ns:{args.work_ns},"
-                f"rate:{rate_text(args.rate)},batch:{args.batch}")
-        if args.serial:
-            spec += f",serial:{args.serial}"
-        if args.priority_mix:
-            spec += f",high_pct:{args.priority_mix}"
-        specs.append(spec)
+        specs.append(",".join(workload_fields(args, w)))
     backends = list_backends(binary, specs[0])
     reps, sends, estimate = plan(args, backends, len(specs), default_sends(binary, specs[0]))
     if sends:

@@ -53,7 +53,8 @@ namespace wq::detail {
 inline UncountedCallback<void (*)(IMFAsyncResult*)> lane_token_callback(
     [](IMFAsyncResult* /*token*/) {});
 
-class PriorityLanes {
+// The padding is the point: what every dispatch reads and what priority puts lock, on lines apart.
+class PriorityLanes {  // NOLINT(clang-analyzer-optin.performance.Padding)
 public:
     PriorityLanes() = default;
     PriorityLanes(const PriorityLanes&) = delete;
@@ -280,7 +281,7 @@ private:
     /// Whether an item of priority ≥ 0 is sure to be waiting: more items in the engine, besides
     /// the low tokens, than its workers can be running — W, one of them the caller, which runs
     /// a low token of its own (`self_is_low`) or an item already counted apart. Under mutex_.
-    bool must_wait(const Engine& engine, bool self_is_low) const noexcept {
+    [[nodiscard]] bool must_wait(const Engine& engine, bool self_is_low) const noexcept {
         const EngineCounters counters = engine.counters();
         // The two counters are read one after the other: a dispatched count ahead of the put
         // count reads as an empty engine.
