@@ -39,7 +39,6 @@ namespace {
 class SerialQueue;
 
 /// Priority classes, best first: MF's 1 (any positive), 0, -1 (any negative).
-constexpr std::size_t rank_count = 3;
 std::size_t rank_of(LONG priority) noexcept {
     return priority > 0 ? 0 : priority == 0 ? 1 : 2;
 }
