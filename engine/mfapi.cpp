@@ -22,6 +22,7 @@
 #include "wq/event.hpp"
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <map>
@@ -29,6 +30,9 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -291,12 +295,165 @@ bool is_platform_queue(DWORD id) noexcept {
     return (id & MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK) == 0;
 }
 
+/// MFScheduleWorkItem(Ex)'s items, until they are due: one thread of the platform's (started by
+/// the first schedule) sleeping on a condition variable until the earliest due time (a futex wait
+/// with a CLOCK_MONOTONIC timeout on Linux), the items ordered by (due, key) and found by key — so
+/// scheduling and cancelling are O(log n) in the items pending. A due item leaves the table under
+/// its lock and is handed over outside it: a cancel either removes it first (S_OK: it never runs)
+/// or finds it gone (MF_E_NOT_FOUND: it runs) — never both, never neither.
+class Timers {
+public:
+    using Clock = std::chrono::steady_clock;
+    using HandOver = HRESULT (*)(void* context, MFASYNCRESULT* item);
+
+    Timers(HandOver hand_over, void* context) noexcept : hand_over_(hand_over), context_(context) {}
+    Timers(const Timers&) = delete;
+    Timers& operator=(const Timers&) = delete;
+    ~Timers() { stop(); }
+
+    /// Holds `item` (a reference; its queued mark is the caller's) until `delay` has passed.
+    HRESULT schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_KEY* key) noexcept {
+        try {
+            const std::lock_guard lock(mutex_);
+            if (stopped_) {
+                return MF_E_SHUTDOWN;
+            }
+            if (!thread_.joinable()) {
+                thread_ = std::thread([this] { run(); });
+            }
+            const MFWORKITEM_KEY new_key = ++last_key_;
+            const Clock::time_point due = Clock::now() + delay;
+            by_due_.emplace(std::pair{due, new_key}, item);
+            try {
+                by_key_.emplace(new_key, due);
+            } catch (...) {
+                by_due_.erase(std::pair{due, new_key});
+                throw;
+            }
+            item->AddRef();
+            if (key != nullptr) {
+                *key = new_key;
+            }
+            if (by_due_.begin()->first.second == new_key) {
+                wake_.notify_one();  // the earliest now: the thread would sleep too long
+            }
+            return S_OK;
+        } catch (const std::bad_alloc&) {
+            return E_OUTOFMEMORY;
+        } catch (const std::system_error&) {
+            return E_FAIL;  // no thread could be started
+        }
+    }
+
+    HRESULT cancel(MFWORKITEM_KEY key) noexcept {
+        MFASYNCRESULT* item = nullptr;
+        {
+            const std::lock_guard lock(mutex_);
+            const auto found = by_key_.find(key);
+            if (found == by_key_.end()) {
+                return MF_E_NOT_FOUND;
+            }
+            const auto entry = by_due_.find(std::pair{found->second, key});
+            item = entry->second;
+            by_due_.erase(entry);
+            by_key_.erase(found);
+        }
+        detail::unmark_items({&item, 1});
+        item->Release();
+        return S_OK;
+    }
+
+    /// Shutdown's first step: every item still pending is handed over now, with status
+    /// MF_E_SHUTDOWN (completed, not dropped); later schedules are refused. Idempotent.
+    void stop() noexcept {
+        std::vector<MFASYNCRESULT*> left;
+        {
+            const std::lock_guard lock(mutex_);
+            if (stopped_) {
+                return;
+            }
+            stopped_ = true;
+            for (const auto& entry : by_due_) {
+                left.push_back(entry.second);  // throws only when out of memory: terminate
+            }
+            by_due_.clear();
+            by_key_.clear();
+        }
+        wake_.notify_one();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        for (MFASYNCRESULT* item : left) {
+            item->SetStatus(MF_E_SHUTDOWN);
+            hand(item);
+        }
+    }
+
+private:
+    void run() {
+        std::vector<MFASYNCRESULT*> due_now;
+        std::unique_lock lock(mutex_);
+        // Ends: stop() sets stopped_ and wakes this thread.
+        while (!stopped_) {
+            if (by_due_.empty()) {
+                wake_.wait(lock);
+                continue;
+            }
+            const Clock::time_point now = Clock::now();
+            // A copy: the entry may be cancelled (erased) while this thread waits.
+            const Clock::time_point earliest = by_due_.begin()->first.first;
+            if (now < earliest) {
+                wake_.wait_until(lock, earliest);
+                continue;
+            }
+            while (!by_due_.empty() && by_due_.begin()->first.first <= now) {
+                const auto entry = by_due_.begin();
+                due_now.push_back(entry->second);
+                by_key_.erase(entry->first.second);
+                by_due_.erase(entry);
+            }
+            lock.unlock();
+            for (MFASYNCRESULT* item : due_now) {
+                hand(item);
+            }
+            due_now.clear();
+            lock.lock();
+        }
+    }
+
+    /// Hands `item` to its queue (its mark cleared first: the put marks it again) and drops the
+    /// table's reference. Refused only once the platform has shut down, after stop() handed over
+    /// everything pending.
+    void hand(MFASYNCRESULT* item) noexcept {
+        detail::unmark_items({&item, 1});
+        (void)hand_over_(context_, item);
+        item->Release();
+    }
+
+    HandOver hand_over_;
+    void* context_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::map<std::pair<Clock::time_point, MFWORKITEM_KEY>, MFASYNCRESULT*> by_due_;  // mutex_
+    std::unordered_map<MFWORKITEM_KEY, Clock::time_point> by_key_;                   // mutex_
+    MFWORKITEM_KEY last_key_ = 0;  // guarded by mutex_; keys are never 0
+    bool stopped_ = false;         // guarded by mutex_
+    std::thread thread_;           // started by the first schedule, under mutex_
+};
+
 }  // namespace
 
 class PlatformState {
 public:
     PlatformState(std::string_view backend, const Options& options)
-        : backend_(backend), options_(options), engine_(make_engine(backend, options)) {
+        : backend_(backend),
+          options_(options),
+          engine_(make_engine(backend, options)),
+          timers_(
+              [](void* self, MFASYNCRESULT* item) {
+                  return static_cast<PlatformState*>(self)->invoke_callback(item);
+              },
+              this) {
         auto pool = [this] { return own(std::make_unique<PoolQueue>(*engine_)); };
         platform_[MFASYNC_CALLBACK_QUEUE_MULTITHREADED] = pool();
         platform_[MFASYNC_CALLBACK_QUEUE_RT] = pool();
@@ -472,6 +629,25 @@ public:
         return put(id, 0, result);
     }
 
+    HRESULT schedule(IMFAsyncResult* result, std::int64_t timeout, MFWORKITEM_KEY* key) noexcept {
+        if (result == nullptr) {
+            return E_POINTER;
+        }
+        auto* item = static_cast<MFASYNCRESULT*>(result);
+        if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
+            return hr;  // no callback and no event, or queued already
+        }
+        // MF: a negative timeout is a delay in ms; a positive one, an absolute time, is long past.
+        const auto delay = std::chrono::milliseconds(timeout < 0 ? -timeout : 0);
+        const HRESULT hr = timers_.schedule(item, delay, key);
+        if (failed(hr)) {
+            detail::unmark_items({&item, 1});
+        }
+        return hr;
+    }
+
+    HRESULT cancel(MFWORKITEM_KEY key) noexcept { return timers_.cancel(key); }
+
     /// True on a worker of one of the platform's engines (a callback).
     bool on_own_thread() noexcept {
         if (detail::current_worker_engine() == engine_.get()) {
@@ -490,6 +666,7 @@ public:
         if (on_own_thread()) {
             return E_ILLEGAL_METHOD_CALL;  // a callback cannot wait for its own queues
         }
+        timers_.stop();  // first: what is scheduled is handed to the queues, which still take it
         std::vector<Queue*> queues;
         {
             const std::lock_guard lock(table_mutex_);
@@ -617,6 +794,7 @@ private:
     std::map<std::wstring, DWORD> shared_;                  // guarded by table_mutex_
     std::uint16_t generation_ = 0;                          // guarded by table_mutex_
     bool shut_down_ = false;                                // guarded by table_mutex_
+    Timers timers_;  // last: destroyed (stopped) first, while the queues live
 };
 
 }  // namespace mf_detail
@@ -668,6 +846,23 @@ HRESULT Platform::PutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* res
 }
 HRESULT Platform::InvokeCallback(IMFAsyncResult* result) noexcept {
     return state_->invoke_callback(result);
+}
+HRESULT Platform::ScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state,
+                                   std::int64_t timeout, MFWORKITEM_KEY* key) noexcept {
+    IMFAsyncResult* result = nullptr;
+    if (const HRESULT hr = wq::MFCreateAsyncResult(nullptr, callback, state, &result); failed(hr)) {
+        return hr;
+    }
+    const HRESULT hr = state_->schedule(result, timeout, key);
+    result->Release();  // the timer table holds its own while the item is scheduled
+    return hr;
+}
+HRESULT Platform::ScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                                     MFWORKITEM_KEY* key) noexcept {
+    return state_->schedule(result, timeout, key);
+}
+HRESULT Platform::CancelWorkItem(MFWORKITEM_KEY key) noexcept {
+    return state_->cancel(key);
 }
 HRESULT Platform::Shutdown() noexcept {
     return state_->shutdown();
@@ -790,6 +985,19 @@ HRESULT MFPutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noe
 }
 HRESULT MFInvokeCallback(IMFAsyncResult* result) noexcept {
     return on_platform([&](Platform& p) { return p.InvokeCallback(result); });
+}
+
+HRESULT MFScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int64_t timeout,
+                           MFWORKITEM_KEY* key) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.ScheduleWorkItem(callback, state, timeout, key); });
+}
+HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                             MFWORKITEM_KEY* key) noexcept {
+    return on_platform([&](Platform& p) { return p.ScheduleWorkItemEx(result, timeout, key); });
+}
+HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept {
+    return on_platform([&](Platform& p) { return p.CancelWorkItem(key); });
 }
 
 HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,

@@ -11,9 +11,9 @@
 //     an engine of the same back-end with one worker), MFAllocateSerialWorkQueue (serial on any
 //     queue, serial ones included), MFLockSharedWorkQueue (one multithreaded queue per class name).
 // Semantics, on every back-end:
-//   - priorities (MFPutWorkItem2, MFPutWorkItemEx2): among items waiting on one (non-serial) queue,
-//     1 (any positive) runs before 0 before -1 (any negative), FIFO within a priority. A steady
-//     stream of higher-priority items starves lower ones (MF promises nothing else).
+//   - priorities (MFPutWorkItem2, MFPutWorkItemEx2): the engine's (Engine::put_priority): among
+//     items waiting, 1 (any positive) runs before 0 before -1 (any negative). A steady stream of
+//     higher-priority items starves lower ones (MF promises nothing else).
 //   - a serial queue runs its items in the order they were put, one at a time, whatever their
 //     priorities; it occupies no worker while it has nothing to run: while it has items, one
 //     "pump" of it waits on its target queue, at the priority of its oldest item.
@@ -23,8 +23,14 @@
 //   - MFLockWorkQueue / MFUnlockWorkQueue count references; the last unlock closes the queue: its
 //     id stops being valid (MF_E_INVALID_WORKQUEUE), what it holds still runs (drained, not
 //     cancelled — the Engine contract). On platform queue ids both are no-ops (S_OK).
-//   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown closes every queue, runs
-//     what they hold, then shuts the engine down; calls after it return MF_E_SHUTDOWN.
+//   - MFScheduleWorkItem(Ex) hands the result, after -timeout ms, to the queue MFInvokeCallback
+//     would (its callback's GetParameters); MFCancelWorkItem(key) returns S_OK when it stopped the
+//     item (its callback will not run) and MF_E_NOT_FOUND when the key names nothing scheduled —
+//     unknown, cancelled already, or due and handed over (its callback runs): never both, never
+//     neither. A scheduled result is queued (the queue-once rule) until it is handed over.
+//   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown hands every item still
+//     scheduled over at once with status MF_E_SHUTDOWN (GetStatus), closes every queue, runs what
+//     they hold, then shuts the engine down; calls after it return MF_E_SHUTDOWN.
 // Differences from MF are listed in the README ("Porting MF work-queue code").
 //
 // Thread-safety: every function may be called from any thread, callbacks included (except
@@ -41,6 +47,7 @@
 #include "wq/async_result.hpp"
 #include "wq/engine.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -49,7 +56,9 @@ namespace wq {
 #if WQ_OS_WINDOWS
 // The SDK's names (macros and enums of <mfapi.h> and <mfobjects.h>) serve as they are.
 using ::MFASYNC_WORKQUEUE_TYPE;
+using ::MFWORKITEM_KEY;
 #else
+using MFWORKITEM_KEY = std::uint64_t;
 inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_UNDEFINED = 0x00000000;
 inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_STANDARD = 0x00000001;
 inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_RT = 0x00000002;
@@ -109,6 +118,11 @@ public:
     HRESULT PutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept;
     HRESULT PutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept;
     HRESULT InvokeCallback(IMFAsyncResult* result) noexcept;
+    HRESULT ScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int64_t timeout,
+                             MFWORKITEM_KEY* key) noexcept;
+    HRESULT ScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                               MFWORKITEM_KEY* key) noexcept;
+    HRESULT CancelWorkItem(MFWORKITEM_KEY key) noexcept;
     /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
     HRESULT Shutdown() noexcept;
 
@@ -141,6 +155,11 @@ HRESULT MFPutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
 HRESULT MFPutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept;
 HRESULT MFPutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept;
 HRESULT MFInvokeCallback(IMFAsyncResult* result) noexcept;
+HRESULT MFScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int64_t timeout,
+                           MFWORKITEM_KEY* key) noexcept;
+HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                             MFWORKITEM_KEY* key) noexcept;
+HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept;
 /// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references.
 HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,
                             IMFAsyncResult** result) noexcept;
