@@ -227,7 +227,10 @@ private:
             draining = true;  // refused: nothing of priority ≥ 0 can come any more
         }
         // This token's item, then the parked tokens' as long as nothing of priority ≥ 0 waits.
+        // (Whose turn it is is a flag, not a pointer: once given back, this token may be put
+        // again, dispatched, parked — and come round here as a parked one.)
         Token* turn = token;
+        bool parked_turn = false;
         // Ends: each round runs one low item; the parked tokens are finite.
         for (;;) {
             MFASYNCRESULT* item = low_.pop();  // tokens out = low items waiting: there is one
@@ -235,7 +238,7 @@ private:
             lock.unlock();
             invoke(item, stats, options);
             item->Release();
-            if (turn != token) {
+            if (parked_turn) {
                 stats.bump(stats.dispatched);  // a parked token's dispatch ends with its item
             }
             lock.lock();
@@ -243,6 +246,7 @@ private:
                 return true;
             }
             turn = unpark();
+            parked_turn = true;
             if (!draining && must_wait(engine, /*self_is_low=*/false)) {
                 // The parked ones need a token going round: this one (its parked dispatch ends).
                 if (send_round(engine, turn)) {
