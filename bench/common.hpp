@@ -62,6 +62,10 @@ struct Floors {
     /// burst/).
     static constexpr unsigned idle_gaps[] = {100, 3000};
     double wake_idle_oneway_ns[std::size(idle_gaps)] = {};
+    /// The delays timer/ schedules at, and the raw timer's lateness after each (floor/
+    /// timer_timerfd, p50; 0 until that floor runs): what any timer costs here.
+    static constexpr unsigned timer_delays_us[] = {50, 1000, 10000};
+    double timer_late_ns[std::size(timer_delays_us)] = {};
     [[nodiscard]] double wake_after_idle_ns(unsigned idle_us) const;
 };
 Floors& floors();

@@ -1,12 +1,14 @@
 // floor/... — what the hardware and the kernel allow. Measured once at start-up (so every result
 // can report ratio_to_floor whatever the filter or the order of the run) and again as benchmarks,
-// first in the run; each measurement refreshes floors().
+// first in the run; each measurement refreshes floors(). (The timer floors: as benchmarks only.)
 //
-//   floor/cacheline_rtt                  rtt_ns, oneway_ns   two threads bounce one cache line
-//   floor/wake_futex_rtt                 rtt_ns, oneway_ns   the same, each side sleeping in a
-//   futex floor/wake_futex_idle/idle_us:N      oneway_ns (p50), p99_ns, max_ns, ratio_to_floor
-//                                        a thread parked in a futex for N µs, then woken: what a
-//                                        parked worker costs to reach after the scenarios' gaps
+//   floor/cacheline_rtt              rtt_ns, oneway_ns: two threads bounce one cache line
+//   floor/wake_futex_rtt             rtt_ns, oneway_ns: the same, each side asleep in a futex
+//   floor/wake_futex_idle/idle_us:N  oneway_ns (p50), p99_ns, max_ns, ratio_to_floor: a thread
+//                                    parked in a futex for N µs, then woken: what a parked
+//                                    worker costs to reach after the scenarios' gaps
+//   floor/timer_<how>/delay_us:D     oneway_ns (p50), p99_ns, max_ns: a raw timer's lateness
+//                                    after D µs (timer/'s floors; <how> below)
 #include "common.hpp"
 #include "histogram.hpp"
 #include "scenario.hpp"
@@ -14,10 +16,20 @@
 #include "wq/detail/futex.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 namespace wq::bench {
 namespace {
@@ -220,6 +232,101 @@ void floor_wake_idle(benchmark::State& state, std::size_t gap) {
     report_ratio_to_floor(state, p50, floors().wake_oneway_ns);
 }
 
+// ---- floor/timer_<mechanism>/delay_us:D
+// A raw timer's lateness: this thread (alone, everything else idle, as in timer/) asks to run
+// again at now + D and records when it does minus that due time. oneway_ns is the p50; p99_ns and
+// max_ns its tail. The mechanisms a timer thread could sleep in:
+//   timer_nanosleep  clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME)
+//   timer_timerfd    epoll_wait on a timerfd armed to the due time (the MF layer's reactor): the
+//                    floor of timer/, the earliest of the three — a timerfd's expiry is exact,
+//                    while a sleep's and a timed futex wait's carry the thread's timer slack
+//                    (50 µs by default)
+//   timer_condvar    std::condition_variable::wait_until (a futex wait with a deadline)
+void sleep_nanosleep(Clock::time_point due) {
+    const auto since_boot = due.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_boot);
+    timespec when{static_cast<time_t>(seconds.count()),
+                  static_cast<long>((since_boot - seconds).count())};
+    // Ends: the clock reaches `due` (EINTR resumes).
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr) == EINTR) {
+    }
+}
+
+class TimerFd {
+public:
+    TimerFd()
+        : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+          timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        if (epoll_ < 0 || timer_ < 0 || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &event) != 0) {
+            throw std::runtime_error("floor/timer_timerfd: no epoll or timerfd");
+        }
+    }
+    TimerFd(const TimerFd&) = delete;
+    TimerFd& operator=(const TimerFd&) = delete;
+    ~TimerFd() {
+        ::close(timer_);
+        ::close(epoll_);
+    }
+    void sleep_until(Clock::time_point due) const {
+        const auto since_boot = due.time_since_epoch();
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_boot);
+        itimerspec when{};
+        when.it_value = {static_cast<time_t>(seconds.count()),
+                         static_cast<long>((since_boot - seconds).count())};
+        ::timerfd_settime(timer_, TFD_TIMER_ABSTIME, &when, nullptr);
+        epoll_event event{};
+        // Ends: the timer expires (EINTR waits again).
+        while (::epoll_wait(epoll_, &event, 1, -1) != 1) {
+        }
+        std::uint64_t expirations = 0;
+        (void)!::read(timer_, &expirations, sizeof expirations);
+    }
+
+private:
+    int epoll_;
+    int timer_;
+};
+
+template <class SleepUntil>
+void floor_timer(benchmark::State& state, std::size_t delay, const SleepUntil& sleep_until) {
+    const Placement placement = place(state, 1, 0);
+    const ScopedPin pin = placement.pin_app(0);
+    const std::chrono::microseconds wait{Floors::timer_delays_us[delay]};
+    Histogram samples;
+    for ([[maybe_unused]] auto _ : state) {
+        const Clock::time_point due = Clock::now() + wait;
+        sleep_until(due);
+        samples.record(static_cast<std::uint64_t>(std::max<std::int64_t>(
+            0, std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - due).count())));
+    }
+    state.counters["oneway_ns"] = static_cast<double>(samples.value_at_quantile(0.5));
+    state.counters["p99_ns"] = static_cast<double>(samples.value_at_quantile(0.99));
+    state.counters["max_ns"] = static_cast<double>(samples.max());
+}
+
+void floor_timer_nanosleep(benchmark::State& state, std::size_t delay) {
+    floor_timer(state, delay, sleep_nanosleep);
+}
+
+void floor_timer_timerfd(benchmark::State& state, std::size_t delay) {
+    const TimerFd timer;
+    floor_timer(state, delay, [&timer](Clock::time_point due) { timer.sleep_until(due); });
+    floors().timer_late_ns[delay] = state.counters["oneway_ns"];
+}
+
+void floor_timer_condvar(benchmark::State& state, std::size_t delay) {
+    std::mutex mutex;
+    std::condition_variable never_notified;
+    floor_timer(state, delay, [&](Clock::time_point due) {
+        std::unique_lock lock(mutex);
+        // Ends: the deadline passes (nothing notifies).
+        while (never_notified.wait_until(lock, due) != std::cv_status::timeout) {
+        }
+    });
+}
+
 }  // namespace
 
 void measure_floors_once() {
@@ -254,6 +361,21 @@ const bool registered = register_family("floor", [] {
             Suite::standard,
             "floor/wake_futex_idle/idle_us:" + std::to_string(Floors::idle_gaps[gap]),
             [gap](benchmark::State& state) { floor_wake_idle(state, gap); },
+            benchmark::kMicrosecond);
+    }
+    for (std::size_t delay = 0; delay < std::size(Floors::timer_delays_us); ++delay) {
+        const std::string params = "/delay_us:" + std::to_string(Floors::timer_delays_us[delay]);
+        add(
+            Suite::standard, "floor/timer_nanosleep" + params,
+            [delay](benchmark::State& state) { floor_timer_nanosleep(state, delay); },
+            benchmark::kMicrosecond);
+        add(
+            Suite::standard, "floor/timer_timerfd" + params,
+            [delay](benchmark::State& state) { floor_timer_timerfd(state, delay); },
+            benchmark::kMicrosecond);
+        add(
+            Suite::standard, "floor/timer_condvar" + params,
+            [delay](benchmark::State& state) { floor_timer_condvar(state, delay); },
             benchmark::kMicrosecond);
     }
 });

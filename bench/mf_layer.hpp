@@ -13,9 +13,36 @@
 #include <span>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace wq::bench {
+
+/// A callback for items scheduled or waiting on a platform (timer/, waitwake/, cancel/): Invoke
+/// calls `F` with the item; GetParameters names the platform's multithreaded queue (the engine's
+/// workers), where MF would otherwise pick the STANDARD queue's thread of its own.
+template <class F>
+class PoolCallback final : public IMFAsyncCallback {
+public:
+    explicit PoolCallback(F function) : function_(std::move(function)) {}
+    HRESULT QueryInterface(REFIID riid, void** out) override {
+        return detail::query_interface<IMFAsyncCallback>(this, riid, out);
+    }
+    ULONG AddRef() override { return 2; }  // lives as long as the benchmark
+    ULONG Release() override { return 1; }
+    HRESULT GetParameters(DWORD* flags, DWORD* queue) override {
+        *flags = 0;
+        *queue = MFASYNC_CALLBACK_QUEUE_MULTITHREADED;
+        return S_OK;
+    }
+    HRESULT Invoke(IMFAsyncResult* result) override {
+        function_(static_cast<BenchItem*>(result));
+        return S_OK;
+    }
+
+private:
+    F function_;
+};
 
 /// A platform on `backend` with `queues` serial queues on its multithreaded queue, and one
 /// multithreaded queue of its own (MFAllocateWorkQueueEx).

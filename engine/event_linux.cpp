@@ -143,4 +143,8 @@ int event_fd(HANDLE event) noexcept {
     return event == nullptr ? -1 : object_of(event)->fd;
 }
 
+bool event_is_manual(HANDLE event) noexcept {
+    return event != nullptr && object_of(event)->reset == EventReset::manual;
+}
+
 }  // namespace wq

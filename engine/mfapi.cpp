@@ -16,6 +16,8 @@
 // anything pending, then shuts the engines down — drained, as the Engine contract drains.
 #include "wq/mfapi.hpp"
 
+#include "mf_timers.hpp"
+
 #include "wq/detail/dispatch.hpp"
 #include "wq/detail/item_fifo.hpp"
 #include "wq/detail/spin_mutex.hpp"
@@ -295,152 +297,6 @@ bool is_platform_queue(DWORD id) noexcept {
     return (id & MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK) == 0;
 }
 
-/// MFScheduleWorkItem(Ex)'s items, until they are due: one thread of the platform's (started by
-/// the first schedule) sleeping on a condition variable until the earliest due time (a futex wait
-/// with a CLOCK_MONOTONIC timeout on Linux), the items ordered by (due, key) and found by key — so
-/// scheduling and cancelling are O(log n) in the items pending. A due item leaves the table under
-/// its lock and is handed over outside it: a cancel either removes it first (S_OK: it never runs)
-/// or finds it gone (MF_E_NOT_FOUND: it runs) — never both, never neither.
-class Timers {
-public:
-    using Clock = std::chrono::steady_clock;
-    using HandOver = HRESULT (*)(void* context, MFASYNCRESULT* item);
-
-    Timers(HandOver hand_over, void* context) noexcept : hand_over_(hand_over), context_(context) {}
-    Timers(const Timers&) = delete;
-    Timers& operator=(const Timers&) = delete;
-    ~Timers() { stop(); }
-
-    /// Holds `item` (a reference; its queued mark is the caller's) until `delay` has passed.
-    HRESULT schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_KEY* key) noexcept {
-        try {
-            const std::lock_guard lock(mutex_);
-            if (stopped_) {
-                return MF_E_SHUTDOWN;
-            }
-            if (!thread_.joinable()) {
-                thread_ = std::thread([this] { run(); });
-            }
-            const MFWORKITEM_KEY new_key = ++last_key_;
-            const Clock::time_point due = Clock::now() + delay;
-            by_due_.emplace(std::pair{due, new_key}, item);
-            try {
-                by_key_.emplace(new_key, due);
-            } catch (...) {
-                by_due_.erase(std::pair{due, new_key});
-                throw;
-            }
-            item->AddRef();
-            if (key != nullptr) {
-                *key = new_key;
-            }
-            if (by_due_.begin()->first.second == new_key) {
-                wake_.notify_one();  // the earliest now: the thread would sleep too long
-            }
-            return S_OK;
-        } catch (const std::bad_alloc&) {
-            return E_OUTOFMEMORY;
-        } catch (const std::system_error&) {
-            return E_FAIL;  // no thread could be started
-        }
-    }
-
-    HRESULT cancel(MFWORKITEM_KEY key) noexcept {
-        MFASYNCRESULT* item = nullptr;
-        {
-            const std::lock_guard lock(mutex_);
-            const auto found = by_key_.find(key);
-            if (found == by_key_.end()) {
-                return MF_E_NOT_FOUND;
-            }
-            const auto entry = by_due_.find(std::pair{found->second, key});
-            item = entry->second;
-            by_due_.erase(entry);
-            by_key_.erase(found);
-        }
-        detail::unmark_items({&item, 1});
-        item->Release();
-        return S_OK;
-    }
-
-    /// Shutdown's first step: every item still pending is handed over now, with status
-    /// MF_E_SHUTDOWN (completed, not dropped); later schedules are refused. Idempotent.
-    void stop() noexcept {
-        std::vector<MFASYNCRESULT*> left;
-        {
-            const std::lock_guard lock(mutex_);
-            if (stopped_) {
-                return;
-            }
-            stopped_ = true;
-            for (const auto& entry : by_due_) {
-                left.push_back(entry.second);  // throws only when out of memory: terminate
-            }
-            by_due_.clear();
-            by_key_.clear();
-        }
-        wake_.notify_one();
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-        for (MFASYNCRESULT* item : left) {
-            item->SetStatus(MF_E_SHUTDOWN);
-            hand(item);
-        }
-    }
-
-private:
-    void run() {
-        std::vector<MFASYNCRESULT*> due_now;
-        std::unique_lock lock(mutex_);
-        // Ends: stop() sets stopped_ and wakes this thread.
-        while (!stopped_) {
-            if (by_due_.empty()) {
-                wake_.wait(lock);
-                continue;
-            }
-            const Clock::time_point now = Clock::now();
-            // A copy: the entry may be cancelled (erased) while this thread waits.
-            const Clock::time_point earliest = by_due_.begin()->first.first;
-            if (now < earliest) {
-                wake_.wait_until(lock, earliest);
-                continue;
-            }
-            while (!by_due_.empty() && by_due_.begin()->first.first <= now) {
-                const auto entry = by_due_.begin();
-                due_now.push_back(entry->second);
-                by_key_.erase(entry->first.second);
-                by_due_.erase(entry);
-            }
-            lock.unlock();
-            for (MFASYNCRESULT* item : due_now) {
-                hand(item);
-            }
-            due_now.clear();
-            lock.lock();
-        }
-    }
-
-    /// Hands `item` to its queue (its mark cleared first: the put marks it again) and drops the
-    /// table's reference. Refused only once the platform has shut down, after stop() handed over
-    /// everything pending.
-    void hand(MFASYNCRESULT* item) noexcept {
-        detail::unmark_items({&item, 1});
-        (void)hand_over_(context_, item);
-        item->Release();
-    }
-
-    HandOver hand_over_;
-    void* context_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::map<std::pair<Clock::time_point, MFWORKITEM_KEY>, MFASYNCRESULT*> by_due_;  // mutex_
-    std::unordered_map<MFWORKITEM_KEY, Clock::time_point> by_key_;                   // mutex_
-    MFWORKITEM_KEY last_key_ = 0;  // guarded by mutex_; keys are never 0
-    bool stopped_ = false;         // guarded by mutex_
-    std::thread thread_;           // started by the first schedule, under mutex_
-};
-
 }  // namespace
 
 class PlatformState {
@@ -450,8 +306,8 @@ public:
           options_(options),
           engine_(make_engine(backend, options)),
           timers_(
-              [](void* self, MFASYNCRESULT* item) {
-                  return static_cast<PlatformState*>(self)->invoke_callback(item);
+              [](void* self, MFASYNCRESULT* item, LONG priority) {
+                  return static_cast<PlatformState*>(self)->invoke_callback(item, priority);
               },
               this) {
         auto pool = [this] { return own(std::make_unique<PoolQueue>(*engine_)); };
@@ -615,7 +471,9 @@ public:
         return queue->put_user(item, rank_of(priority));
     }
 
-    HRESULT invoke_callback(IMFAsyncResult* result) noexcept {
+    /// MFInvokeCallback: `result` onto the queue its callback's GetParameters names, at
+    /// `priority` (MF's own is 0; a waiting item's, its own).
+    HRESULT invoke_callback(IMFAsyncResult* result, LONG priority = 0) noexcept {
         if (result == nullptr) {
             return E_POINTER;
         }
@@ -626,10 +484,39 @@ public:
             find(id) == nullptr) {
             id = MFASYNC_CALLBACK_QUEUE_STANDARD;
         }
-        return put(id, 0, result);
+        return put(id, priority, result);
     }
 
     HRESULT schedule(IMFAsyncResult* result, std::int64_t timeout, MFWORKITEM_KEY* key) noexcept {
+        // MF: a negative timeout is a delay in ms; a positive one, an absolute time, is long past.
+        // (Beyond ~100 years, a delay is as good as forever: clamped, so the clock cannot wrap.)
+        constexpr std::int64_t longest_ms = std::int64_t{1} << 41;
+        const std::int64_t delay_ms =
+            timeout < 0 ? (timeout < -longest_ms ? longest_ms : -timeout) : 0;
+        return schedule_after(result, std::chrono::milliseconds{delay_ms}, key);
+    }
+
+    HRESULT schedule_after(IMFAsyncResult* result, std::chrono::nanoseconds delay,
+                           MFWORKITEM_KEY* key) noexcept {
+        if (result == nullptr) {
+            return E_POINTER;
+        }
+        if (delay.count() < 0) {
+            return E_INVALIDARG;
+        }
+        auto* item = static_cast<MFASYNCRESULT*>(result);
+        if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
+            return hr;  // no callback and no event, or queued already
+        }
+        const HRESULT hr = timers_.schedule(item, delay, key);
+        if (failed(hr)) {
+            detail::unmark_items({&item, 1});
+        }
+        return hr;
+    }
+
+    HRESULT put_waiting(HANDLE event, LONG priority, IMFAsyncResult* result,
+                        MFWORKITEM_KEY* key) noexcept {
         if (result == nullptr) {
             return E_POINTER;
         }
@@ -637,9 +524,7 @@ public:
         if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
             return hr;  // no callback and no event, or queued already
         }
-        // MF: a negative timeout is a delay in ms; a positive one, an absolute time, is long past.
-        const auto delay = std::chrono::milliseconds(timeout < 0 ? -timeout : 0);
-        const HRESULT hr = timers_.schedule(item, delay, key);
+        const HRESULT hr = timers_.wait(event, priority, item, key);
         if (failed(hr)) {
             detail::unmark_items({&item, 1});
         }
@@ -666,7 +551,8 @@ public:
         if (on_own_thread()) {
             return E_ILLEGAL_METHOD_CALL;  // a callback cannot wait for its own queues
         }
-        timers_.stop();  // first: what is scheduled is handed to the queues, which still take it
+        timers_.stop();  // first: what is scheduled or waiting is handed to the queues, which
+                         // still take it
         std::vector<Queue*> queues;
         {
             const std::lock_guard lock(table_mutex_);
@@ -861,6 +747,14 @@ HRESULT Platform::ScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeou
                                      MFWORKITEM_KEY* key) noexcept {
     return state_->schedule(result, timeout, key);
 }
+HRESULT Platform::ScheduleWorkItemAfter(IMFAsyncResult* result, std::chrono::nanoseconds delay,
+                                        MFWORKITEM_KEY* key) noexcept {
+    return state_->schedule_after(result, delay, key);
+}
+HRESULT Platform::PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
+                                     MFWORKITEM_KEY* key) noexcept {
+    return state_->put_waiting(event, priority, result, key);
+}
 HRESULT Platform::CancelWorkItem(MFWORKITEM_KEY key) noexcept {
     return state_->cancel(key);
 }
@@ -995,6 +889,11 @@ HRESULT MFScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int
 HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
                              MFWORKITEM_KEY* key) noexcept {
     return on_platform([&](Platform& p) { return p.ScheduleWorkItemEx(result, timeout, key); });
+}
+HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
+                             MFWORKITEM_KEY* key) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.PutWaitingWorkItem(event, priority, result, key); });
 }
 HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept {
     return on_platform([&](Platform& p) { return p.CancelWorkItem(key); });

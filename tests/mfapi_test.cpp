@@ -4,6 +4,7 @@
 // real platform and wq's layer differ, a test named KnownDifference* asserts each side's own
 // answer, and the README lists it ("Porting MF work-queue code").
 #include "wq/async_result.hpp"
+#include "wq/event.hpp"
 
 #if defined(WQ_TEST_REAL_MF)
 #include "wq/types.hpp"  // <windows.h>, <mfapi.h>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,6 +34,7 @@ using ::MFCreateAsyncResult;
 using ::MFInvokeCallback;
 using ::MFLockSharedWorkQueue;
 using ::MFLockWorkQueue;
+using ::MFPutWaitingWorkItem;
 using ::MFPutWorkItem;
 using ::MFPutWorkItem2;
 using ::MFPutWorkItemEx;
@@ -524,6 +527,18 @@ struct TimedLog {
     }
 };
 
+/// A result for `callback`, created by the API under test; the caller releases it.
+ComPtr<IMFAsyncResult> new_result(IMFAsyncCallback* callback) {
+    IMFAsyncResult* result = nullptr;
+    EXPECT_EQ(api::MFCreateAsyncResult(nullptr, callback, nullptr, &result), S_OK);
+    return ComPtr<IMFAsyncResult>::adopt(result);
+}
+
+/// Whether `event` is signalled now (an auto-reset event's signal is taken by asking).
+bool signalled_now(wq::Event& event) {
+    return event.wait(std::chrono::milliseconds{0}) == wq::WaitStatus::signalled;
+}
+
 TEST_P(MfApi, ScheduledItemsRunInDueOrder) {
     TimedLog log;
     std::vector<ComPtr<IMFAsyncCallback>> callbacks;
@@ -565,6 +580,28 @@ TEST_P(MfApi, CancelOfAKeyNeverIssuedIsNotFound) {
 }
 
 #if !defined(WQ_TEST_REAL_MF)
+// wq's own ScheduleWorkItemAfter takes delays finer than MF's milliseconds; MF's longest timeout
+// is held (as good as forever), not wrapped round to "due now".
+TEST_P(MfApi, ScheduleAfterAnyDelayAndTheLongestTimeout) {
+    wq::Platform platform(GetParam());
+    TimedLog log;
+    auto callback = log.callback(1);
+    MFWORKITEM_KEY key = 0;
+    EXPECT_EQ(platform.ScheduleWorkItemAfter(new_result(callback.get()).get(),
+                                             std::chrono::microseconds{-1}, &key),
+              E_INVALIDARG);
+    ASSERT_EQ(platform.ScheduleWorkItemAfter(new_result(callback.get()).get(),
+                                             std::chrono::microseconds{200}, &key),
+              S_OK);
+    ASSERT_TRUE(eventually([&] { return log.finished.load() == 1; }));
+    ASSERT_EQ(platform.ScheduleWorkItem(callback.get(), nullptr,
+                                        std::numeric_limits<std::int64_t>::min(), &key),
+              S_OK);
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    EXPECT_EQ(log.finished.load(), 1) << "the longest timeout ran at once";
+    EXPECT_EQ(platform.CancelWorkItem(key), S_OK);
+}
+
 // wq's answer to MF's documented race: every item ends exactly once, as cancelled (S_OK) or run
 // (MF_E_NOT_FOUND). Real MF under Wine answers S_OK also when the callback won (README).
 TEST_P(MfApi, CancelRacingTheDueTimeEndsEachItemExactlyOnce) {
@@ -633,22 +670,188 @@ TEST_P(MfApi, CancelRacingTheDueTimeEndsEachItemExactlyOnce) {
 
 #endif
 
-// Shutdown with an item still scheduled: wq completes it — handed to its queue at once with
-// status MF_E_SHUTDOWN — rather than dropping it; real MF under Wine drops it (its callback never
-// runs).
-TEST_P(MfApi, KnownDifferenceShutdownWithAScheduledItem) {
+// ---- Waiting items (MFPutWaitingWorkItem, MFCancelWorkItem)
+
+TEST_P(MfApi, AWaitingItemRunsWhenItsEventIsSignalled) {
     TimedLog log;
-    auto callback = log.callback(7);
+    auto callback = log.callback(1);
+    wq::Event event{wq::EventReset::automatic};
     MFWORKITEM_KEY key = 0;
-    ASSERT_EQ(api::MFScheduleWorkItem(callback.get(), nullptr, -60'000, &key), S_OK);
+    ASSERT_EQ(api::MFPutWaitingWorkItem(event.handle(), 0, new_result(callback.get()).get(), &key),
+              S_OK);
+    EXPECT_NE(key, 0U);
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    EXPECT_EQ(log.finished.load(), 0) << "ran before its event was signalled";
+    ASSERT_TRUE(event.set());
+    ASSERT_TRUE(eventually([&] { return log.finished.load() == 1; }));
+    EXPECT_EQ(log.statuses, (std::vector<HRESULT>{S_OK}));
+    EXPECT_FALSE(signalled_now(event)) << "the wait takes an auto-reset event's signal";
+    EXPECT_EQ(api::MFCancelWorkItem(key), MF_E_NOT_FOUND) << "it ran: nothing left to cancel";
+}
+
+TEST_P(MfApi, AWaitOnASignalledEventRunsAtOnce) {
+    TimedLog log;
+    auto callback = log.callback(1);
+    wq::Event event{wq::EventReset::manual, true};
+    ASSERT_EQ(
+        api::MFPutWaitingWorkItem(event.handle(), 0, new_result(callback.get()).get(), nullptr),
+        S_OK);
+    ASSERT_TRUE(eventually([&] { return log.finished.load() == 1; }));
+    EXPECT_TRUE(signalled_now(event)) << "a manual-reset event stays signalled";
+}
+
+// A waiting item cancelled before its event: wq's does not run (S_OK means it will not, as for a
+// scheduled item) and takes no signal; real MF under Wine answers S_OK and runs its callback at
+// once with status MF_E_OPERATION_CANCELLED.
+TEST_P(MfApi, KnownDifferenceCancelOfAWaitingItem) {
+    TimedLog log;
+    auto callback = log.callback(1);
+    wq::Event event{wq::EventReset::automatic};
+    MFWORKITEM_KEY key = 0;
+    ASSERT_EQ(api::MFPutWaitingWorkItem(event.handle(), 0, new_result(callback.get()).get(), &key),
+              S_OK);
+    EXPECT_EQ(api::MFCancelWorkItem(key), S_OK);
+    EXPECT_EQ(api::MFCancelWorkItem(key), MF_E_NOT_FOUND) << "a key is cancelled once";
+    if (api::real_mf) {
+        ASSERT_TRUE(eventually([&] { return log.finished.load() == 1; }));
+        EXPECT_EQ(log.statuses, (std::vector<HRESULT>{MF_E_OPERATION_CANCELLED}));
+    } else {
+        ASSERT_TRUE(event.set());
+        std::this_thread::sleep_for(std::chrono::milliseconds{200});
+        EXPECT_EQ(log.finished.load(), 0) << "cancelled, yet it ran";
+        EXPECT_TRUE(signalled_now(event)) << "a cancelled wait takes no signal";
+    }
+}
+
+// Win32's rule: one signal of an auto-reset event releases one waiter.
+TEST_P(MfApi, OneSignalOfAnAutoResetEventReleasesOneWaitingItem) {
+    TimedLog log;
+    auto first = log.callback(1);
+    auto second = log.callback(2);
+    wq::Event event{wq::EventReset::automatic};
+    ASSERT_EQ(api::MFPutWaitingWorkItem(event.handle(), 0, new_result(first.get()).get(), nullptr),
+              S_OK);
+    ASSERT_EQ(api::MFPutWaitingWorkItem(event.handle(), 0, new_result(second.get()).get(), nullptr),
+              S_OK);
+    ASSERT_TRUE(event.set());
+    ASSERT_TRUE(eventually([&] { return log.finished.load() == 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    EXPECT_EQ(log.finished.load(), 1) << "one signal released both waiting items";
+    ASSERT_TRUE(event.set());
+    ASSERT_TRUE(eventually([&] { return log.finished.load() == 2; }));
+}
+
+#if !defined(WQ_TEST_REAL_MF)
+// Waits racing their cancels and their events' signals: every item ends exactly once, as
+// cancelled (S_OK: never runs) or run (MF_E_NOT_FOUND, or not cancelled); a signal of an
+// auto-reset event is taken by one item at most.
+TEST_P(MfApi, CancelRacingTheSignalEndsEachWaitingItemExactlyOnce) {
+    const std::size_t count = wq::test::running_under_wine() ? 5'000 : 50'000;
+    constexpr std::size_t event_count = 16;
+    std::vector<wq::Event> events;
+    for (std::size_t e = 0; e < event_count; ++e) {
+        events.emplace_back(e % 2 == 0 ? wq::EventReset::automatic : wq::EventReset::manual);
+    }
+    std::vector<wq::test::TrackedResult> items(count);
+    auto callback = wq::make_callback([](IMFAsyncResult* result) {
+        static_cast<wq::test::TrackedResult*>(result)->dispatches.fetch_add(1);
+    });
+    std::atomic<bool> racing{true};
+    std::thread signaller([&] {
+        std::size_t e = 0;
+        while (racing.load()) {
+            wq::Event& event = events[e++ % event_count];
+            event.set();
+            std::this_thread::yield();
+            event.reset();  // a manual-reset event releases what waits meanwhile
+        }
+    });
+    std::vector<MFWORKITEM_KEY> keys(count);
+    std::vector<HRESULT> answers(count, E_FAIL);
+    const std::size_t lag = 64;
+    for (std::size_t i = 0; i < count; ++i) {
+        items[i].pCallback = callback.get();
+        ASSERT_EQ(
+            api::MFPutWaitingWorkItem(events[i % event_count].handle(), 0, &items[i], &keys[i]),
+            S_OK);
+        if (i >= lag && (i - lag) % 2 == 0) {
+            answers[i - lag] = api::MFCancelWorkItem(keys[i - lag]);
+        }
+    }
+    for (std::size_t i = count - lag; i < count; ++i) {
+        if (i % 2 == 0) {
+            answers[i] = api::MFCancelWorkItem(keys[i]);
+        }
+    }
+    racing.store(false);
+    signaller.join();
+    const auto stopped = static_cast<long long>(std::count(answers.begin(), answers.end(), S_OK));
+    auto ran = [&] {
+        long long sum = 0;
+        for (const auto& item : items) {
+            sum += item.dispatches.load();
+        }
+        return sum;
+    };
+    // What still waits runs when its event is signalled: signal every event until all ran.
+    std::thread finisher([&] {
+        while (ran() < static_cast<long long>(count) - stopped) {
+            for (wq::Event& event : events) {
+                event.set();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds{1});
+        }
+    });
+    const bool finished = finishes(ran, static_cast<long long>(count) - stopped);
+    if (!finished) {
+        drain();  // ends the finisher's loop: shutdown hands every waiting item over
+    }
+    finisher.join();
+    ASSERT_TRUE(finished) << ran() << " of " << static_cast<long long>(count) - stopped;
+    drain();
+    std::size_t wrong = 0;
+    std::size_t cancelled = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto runs = items[i].dispatches.load();
+        wrong += runs == 1 && items[i].GetStatus() != S_OK ? 1U : 0U;  // ran on its signal
+        cancelled += answers[i] == S_OK ? 1U : 0U;
+        const bool right = i % 2 == 1 ? runs == 1
+                                      : (answers[i] == S_OK && runs == 0) ||
+                                            (answers[i] == MF_E_NOT_FOUND && runs == 1);
+        wrong += right && items[i].refs() == 1 ? 0U : 1U;
+    }
+    EXPECT_EQ(wrong, 0U) << "items not ended exactly once as their cancel's answer says, or "
+                            "not released";
+    EXPECT_GT(cancelled, 0U) << "no cancel came in time: the race was not exercised";
+    EXPECT_LT(cancelled, count / 2) << "every cancel came in time: the race was not exercised";
+}
+#endif
+
+// Shutdown with items still scheduled or waiting: wq completes them — handed to their queues at
+// once with status MF_E_SHUTDOWN — rather than dropping them; real MF under Wine drops them (their
+// callbacks never run).
+TEST_P(MfApi, KnownDifferenceShutdownWithItemsScheduledOrWaiting) {
+    TimedLog log;
+    auto scheduled = log.callback(7);
+    auto waiting = log.callback(8);
+    wq::Event event{wq::EventReset::automatic};
+    MFWORKITEM_KEY key = 0;
+    ASSERT_EQ(api::MFScheduleWorkItem(scheduled.get(), nullptr, -60'000, &key), S_OK);
+    ASSERT_EQ(api::MFPutWaitingWorkItem(event.handle(), 0, new_result(waiting.get()).get(), &key),
+              S_OK);
     drain();
     if (api::real_mf) {
         std::this_thread::sleep_for(std::chrono::milliseconds{200});
         EXPECT_EQ(log.finished.load(), 0);
     } else {
-        EXPECT_EQ(log.finished.load(), 1);
-        EXPECT_EQ(log.statuses, (std::vector<HRESULT>{MF_E_SHUTDOWN}));
-        EXPECT_EQ(api::MFScheduleWorkItem(callback.get(), nullptr, -1, &key), MF_E_SHUTDOWN);
+        EXPECT_EQ(log.finished.load(), 2);
+        std::sort(log.order.begin(), log.order.end());
+        EXPECT_EQ(log.order, (std::vector<int>{7, 8}));
+        EXPECT_EQ(log.statuses, (std::vector<HRESULT>{MF_E_SHUTDOWN, MF_E_SHUTDOWN}));
+        EXPECT_EQ(api::MFScheduleWorkItem(scheduled.get(), nullptr, -1, &key), MF_E_SHUTDOWN);
+        EXPECT_EQ(
+            api::MFPutWaitingWorkItem(event.handle(), 0, new_result(waiting.get()).get(), &key),
+            MF_E_SHUTDOWN);
     }
 }
 

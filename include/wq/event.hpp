@@ -47,6 +47,8 @@ bool close_event(HANDLE event) noexcept;
 /// The eventfd behind the handle, for epoll/poll (readable while signalled). For an auto-reset
 /// event, consume the signal with wait_event(handle, 0ms) after epoll reports it.
 int event_fd(HANDLE event) noexcept;
+/// Whether the event is manual-reset (false for an auto-reset event or an invalid handle).
+bool event_is_manual(HANDLE event) noexcept;
 #endif
 
 /// Owning wrapper: creates the event, closes it on destruction. Not copyable, movable.

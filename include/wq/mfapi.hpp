@@ -24,13 +24,17 @@
 //     id stops being valid (MF_E_INVALID_WORKQUEUE), what it holds still runs (drained, not
 //     cancelled — the Engine contract). On platform queue ids both are no-ops (S_OK).
 //   - MFScheduleWorkItem(Ex) hands the result, after -timeout ms, to the queue MFInvokeCallback
-//     would (its callback's GetParameters); MFCancelWorkItem(key) returns S_OK when it stopped the
-//     item (its callback will not run) and MF_E_NOT_FOUND when the key names nothing scheduled —
-//     unknown, cancelled already, or due and handed over (its callback runs): never both, never
-//     neither. A scheduled result is queued (the queue-once rule) until it is handed over.
+//     would (its callback's GetParameters); MFPutWaitingWorkItem hands it there, at its priority,
+//     once its event is signalled (a wq::Event's handle; on Windows any event HANDLE) — at once if
+//     it is signalled already; an auto-reset event's signal releases one waiting item, a
+//     manual-reset event's every one. MFCancelWorkItem(key) returns S_OK when it stopped the item
+//     (its callback will not run) and MF_E_NOT_FOUND when the key names nothing held — unknown,
+//     cancelled already, or due or signalled and handed over (its callback runs): never both,
+//     never neither. A held result is queued (the queue-once rule) until it is handed over.
 //   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown hands every item still
-//     scheduled over at once with status MF_E_SHUTDOWN (GetStatus), closes every queue, runs what
-//     they hold, then shuts the engine down; calls after it return MF_E_SHUTDOWN.
+//     scheduled or waiting over at once with status MF_E_SHUTDOWN (GetStatus), closes every
+//     queue, runs what they hold, then shuts the engine down; calls after it return
+//     MF_E_SHUTDOWN.
 // Differences from MF are listed in the README ("Porting MF work-queue code").
 //
 // Thread-safety: every function may be called from any thread, callbacks included (except
@@ -47,6 +51,7 @@
 #include "wq/async_result.hpp"
 #include "wq/engine.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -122,6 +127,12 @@ public:
                              MFWORKITEM_KEY* key) noexcept;
     HRESULT ScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
                                MFWORKITEM_KEY* key) noexcept;
+    /// wq's own: ScheduleWorkItemEx with a delay of any resolution (MF's timeout is in whole
+    /// ms). A negative delay is E_INVALIDARG.
+    HRESULT ScheduleWorkItemAfter(IMFAsyncResult* result, std::chrono::nanoseconds delay,
+                                  MFWORKITEM_KEY* key) noexcept;
+    HRESULT PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
+                               MFWORKITEM_KEY* key) noexcept;
     HRESULT CancelWorkItem(MFWORKITEM_KEY key) noexcept;
     /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
     HRESULT Shutdown() noexcept;
@@ -158,6 +169,8 @@ HRESULT MFInvokeCallback(IMFAsyncResult* result) noexcept;
 HRESULT MFScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int64_t timeout,
                            MFWORKITEM_KEY* key) noexcept;
 HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                             MFWORKITEM_KEY* key) noexcept;
+HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                              MFWORKITEM_KEY* key) noexcept;
 HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept;
 /// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references.

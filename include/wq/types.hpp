@@ -112,6 +112,7 @@ inline constexpr HRESULT MF_E_INVALID_WORKQUEUE = static_cast<HRESULT>(0xC00D36F
 inline constexpr HRESULT MF_E_BAD_STARTUP_VERSION = static_cast<HRESULT>(0xC00D36E3U);
 inline constexpr HRESULT MF_E_SHUTDOWN = static_cast<HRESULT>(0xC00D3E85U);
 inline constexpr HRESULT MF_E_NOT_FOUND = static_cast<HRESULT>(0xC00D36D5U);
+inline constexpr HRESULT MF_E_OPERATION_CANCELLED = static_cast<HRESULT>(0xC00D36EDU);
 
 // COM interfaces keep the SDK's vtable order. They have no virtual destructor (COM objects are
 // destroyed by Release), so the destructor is protected: deleting through an interface pointer

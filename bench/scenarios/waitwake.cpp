@@ -1,0 +1,62 @@
+// bench/scenarios/waitwake.cpp — MF's waiting items (MFPutWaitingWorkItem, wq/mfapi.hpp): from an
+// event's signal to the callback, on each back-end (bench/scenarios.json "waitwake").
+#include "engine_scenario.hpp"
+#include "mf_layer.hpp"
+
+#include "wq/event.hpp"
+
+#include <algorithm>
+
+namespace wq::bench {
+namespace {
+
+// ---- waitwake/<backend>
+// Each iteration puts an item waiting on an auto-reset event (on the multithreaded queue), lets
+// everything sit idle 3 ms — the platform's wait thread in epoll_wait, the one worker parked —
+// then signals the event and spins until the callback has started: signal → Invoke start, p50
+// (the key), p99, max. The path is two wake-ups after idle (the wait thread, then the worker it
+// hands the item to); ratio_to_floor ÷ one futex wake after the same 3 ms idle.
+void waitwake(benchmark::State& state, std::string_view backend) {
+    constexpr unsigned quiet_us = 3000;
+    const Placement placement = place(state, 1, 1);
+    const ScopedPin pin = placement.pin_app(0);
+    Event event{EventReset::automatic};
+    std::atomic<std::int64_t> ran_at{0};
+    auto on_run = [&](BenchItem* /*item*/) {
+        ran_at.store(detail_open_loop::now_ns(), std::memory_order_release);
+    };
+    PoolCallback<decltype(on_run)> callback(on_run);
+    BenchItem item;
+    item.pCallback = &callback;
+    Platform platform(backend, placement.options);  // after the item: shut down before it goes
+    Histogram samples;
+    for ([[maybe_unused]] auto _ : state) {
+        ran_at.store(0, std::memory_order_relaxed);
+        if (platform.PutWaitingWorkItem(event.handle(), 0, &item, nullptr) != S_OK) {
+            state.SkipWithError("PutWaitingWorkItem failed");
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds{quiet_us});
+        const std::int64_t signalled_at = detail_open_loop::now_ns();
+        event.set();
+        std::int64_t done = 0;
+        // Ends: the signal releases the waiting item, and the platform runs it.
+        while ((done = ran_at.load(std::memory_order_acquire)) == 0) {
+            detail::cpu_pause();
+        }
+        samples.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, done - signalled_at)));
+    }
+    (void)platform.Shutdown();
+    const double p50 = report_percentiles(state, samples, /*tails=*/false);
+    report_ratio_to_floor(state, p50, floors().wake_after_idle_ns(quiet_us));
+}
+
+const bool registered = register_engine_family("waitwake", []<class EngineT>() {
+    add(
+        Suite::standard, benchmark_name<EngineT>("waitwake"),
+        [](benchmark::State& state) { waitwake(state, EngineT::backend_name); },
+        benchmark::kMicrosecond);
+});
+
+}  // namespace
+}  // namespace wq::bench
