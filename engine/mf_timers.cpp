@@ -65,6 +65,12 @@ Timers::Entry Timers::release_locked(std::uint32_t slot) noexcept {
     return entry;
 }
 
+void Timers::reserve_heap_locked() {
+    if (heap_.size() == heap_.capacity()) {
+        heap_.reserve(std::max<std::size_t>(64, 2 * heap_.capacity()));  // amortised O(1)
+    }
+}
+
 void Timers::place_locked(std::size_t index, const Due& due) noexcept {
     heap_[index] = due;
     slots_[due.slot].heap_index = static_cast<std::uint32_t>(index);
@@ -109,7 +115,7 @@ HRESULT Timers::schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_
             return MF_E_SHUTDOWN;
         }
         reactor_.start();
-        heap_.reserve(heap_.size() + 1);  // the only step below that may throw comes first
+        reserve_heap_locked();  // the only step below that may throw comes first
         MFWORKITEM_KEY new_key = 0;
         const std::uint32_t slot = hold_locked(Entry{item, nullptr, 0}, new_key);
         const Clock::time_point due = Clock::now() + delay;
@@ -127,6 +133,35 @@ HRESULT Timers::schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_
         return E_OUTOFMEMORY;
     } catch (const std::system_error&) {
         return E_FAIL;  // no thread could be started
+    }
+}
+
+HRESULT Timers::add_periodic(MFASYNCRESULT* item, Clock::duration period,
+                             MFWORKITEM_KEY* key) noexcept {
+    try {
+        const std::lock_guard lock(mutex_);
+        if (stopped_) {
+            return MF_E_SHUTDOWN;
+        }
+        reactor_.start();
+        reserve_heap_locked();
+        MFWORKITEM_KEY new_key = 0;
+        const std::uint32_t slot = hold_locked(Entry{item, nullptr, 0, period}, new_key);
+        const Clock::time_point due = Clock::now() + period;
+        heap_.push_back(Due{due, order_++, slot});
+        sift_up_locked(heap_.size() - 1);
+        item->AddRef();
+        if (key != nullptr) {
+            *key = new_key;
+        }
+        if (heap_.front().slot == slot) {
+            reactor_.arm(due);
+        }
+        return S_OK;
+    } catch (const std::bad_alloc&) {
+        return E_OUTOFMEMORY;
+    } catch (const std::system_error&) {
+        return E_FAIL;
     }
 }
 
@@ -185,7 +220,9 @@ HRESULT Timers::cancel(MFWORKITEM_KEY key) noexcept {
     if (entry.wait != nullptr) {
         reactor_.release_unfired(entry.wait);
     }
-    detail::unmark_items({&entry.item, 1});
+    if (entry.period == Clock::duration::zero()) {
+        detail::unmark_items({&entry.item, 1});  // a periodic item is marked only while queued
+    }
     entry.item->Release();
     return S_OK;
 }
@@ -222,6 +259,10 @@ void Timers::stop() noexcept {
         if (entry.wait != nullptr) {
             reactor_.release_unfired(entry.wait);
         }
+        if (entry.period != Clock::duration::zero()) {
+            entry.item->Release();  // a periodic item: no more ticks
+            continue;
+        }
         entry.item->SetStatus(MF_E_SHUTDOWN);
         hand(entry.item, entry.priority);
     }
@@ -229,12 +270,24 @@ void Timers::stop() noexcept {
 
 void Timers::on_timer() noexcept {
     std::vector<MFASYNCRESULT*> due_now;
+    std::vector<MFASYNCRESULT*> ticks;
     {
         const std::lock_guard lock(mutex_);
         const Clock::time_point now = Clock::now();
+        // Throws only when out of memory: terminate.
         while (!heap_.empty() && heap_.front().due <= now) {
-            due_now.push_back(release_locked(heap_.front().slot).item);  // throws only when
-                                                                         // out of memory
+            Slot& top = slots_[heap_.front().slot];
+            if (top.entry.period == Clock::duration::zero()) {
+                due_now.push_back(release_locked(heap_.front().slot).item);
+                continue;
+            }
+            // A periodic item: due again one period on (from now if it fell a period behind).
+            const Clock::time_point next = heap_.front().due + top.entry.period;
+            heap_.front().due = next > now ? next : now + top.entry.period;
+            heap_.front().order = order_++;
+            sift_down_locked(0);
+            top.entry.item->AddRef();  // for the hand-over, out of the lock
+            ticks.push_back(top.entry.item);
         }
         if (!heap_.empty()) {
             reactor_.arm(heap_.front().due);
@@ -243,6 +296,10 @@ void Timers::on_timer() noexcept {
     }
     for (MFASYNCRESULT* item : due_now) {
         hand(item, 0);
+    }
+    for (MFASYNCRESULT* item : ticks) {
+        (void)hand_over_(context_, item, 0);  // refused while its last tick is queued: skipped
+        item->Release();
     }
     handed();
 }

@@ -86,6 +86,10 @@ public:
 
     /// Holds `item` (a reference; its queued mark is the caller's) until `delay` has passed.
     HRESULT schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_KEY* key) noexcept;
+    /// Hands `item` over every `period` (the first time one period from now) until it is
+    /// cancelled. The table holds a reference but no queued mark: a tick that finds the item still
+    /// queued from the last one is skipped. Shutdown drops it (no MF_E_SHUTDOWN hand-over).
+    HRESULT add_periodic(MFASYNCRESULT* item, Clock::duration period, MFWORKITEM_KEY* key) noexcept;
     /// Holds `item` until `event` is signalled, then hands it over at `priority`.
     HRESULT wait(HANDLE event, LONG priority, MFASYNCRESULT* item, MFWORKITEM_KEY* key) noexcept;
     /// S_OK: the item was held and will not run (its reference and mark dropped); MF_E_NOT_FOUND:
@@ -105,6 +109,7 @@ private:
         MFASYNCRESULT* item = nullptr;  // nullptr: nothing held under the key
         Wait* wait = nullptr;           // a waiting item's; nullptr for a scheduled one
         LONG priority = 0;
+        Clock::duration period{};  // a periodic item's; zero for one held once
     };
     static constexpr std::uint32_t none = ~std::uint32_t{0};
     /// One held item, or a free slot. A key is (generation << 32) | slot: found in O(1), and a
@@ -136,6 +141,8 @@ private:
     [[nodiscard]] static bool earlier(const Due& a, const Due& b) noexcept {
         return a.due < b.due || (a.due == b.due && a.order < b.order);
     }
+    /// Room for one more in heap_, growing it geometrically. Throws std::bad_alloc.
+    void reserve_heap_locked();
     void place_locked(std::size_t index, const Due& due) noexcept;
     void sift_up_locked(std::size_t index) noexcept;
     void sift_down_locked(std::size_t index) noexcept;

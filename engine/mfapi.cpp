@@ -533,6 +533,57 @@ public:
 
     HRESULT cancel(MFWORKITEM_KEY key) noexcept { return timers_.cancel(key); }
 
+    /// MFAddPeriodicCallback: `callback(context)` every period, each tick an item put as
+    /// MFInvokeCallback would (its callback names no queue: the STANDARD queue, as Wine's).
+    HRESULT add_periodic(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept {
+        if (callback == nullptr) {
+            return E_POINTER;
+        }
+        try {
+            ComPtr<IUnknown> held = ComPtr<IUnknown>::share(context);
+            auto tick = make_callback(
+                [callback, held](IMFAsyncResult* /*result*/) { callback(held.get()); });
+            IMFAsyncResult* result = nullptr;
+            if (const HRESULT hr = wq::MFCreateAsyncResult(context, tick.get(), nullptr, &result);
+                failed(hr)) {
+                return hr;
+            }
+            const ComPtr<IMFAsyncResult> owned = ComPtr<IMFAsyncResult>::adopt(result);
+            const std::lock_guard lock(periodic_mutex_);
+            MFWORKITEM_KEY timer_key = 0;
+            if (const HRESULT hr = timers_.add_periodic(static_cast<MFASYNCRESULT*>(result),
+                                                        periodic_period, &timer_key);
+                failed(hr)) {
+                return hr;
+            }
+            if (++last_periodic_ == 0) {
+                last_periodic_ = 1;
+            }
+            periodic_.emplace(last_periodic_, timer_key);
+            if (key != nullptr) {
+                *key = last_periodic_;
+            }
+            return S_OK;
+        } catch (const std::bad_alloc&) {
+            return E_OUTOFMEMORY;
+        }
+    }
+
+    /// MFRemovePeriodicCallback: no tick starts after it returns S_OK (one under way may finish).
+    HRESULT remove_periodic(DWORD key) noexcept {
+        MFWORKITEM_KEY timer_key = 0;
+        {
+            const std::lock_guard lock(periodic_mutex_);
+            const auto found = periodic_.find(key);
+            if (found == periodic_.end()) {
+                return MF_E_NOT_FOUND;
+            }
+            timer_key = found->second;
+            periodic_.erase(found);
+        }
+        return timers_.cancel(timer_key);
+    }
+
     /// True on a worker of one of the platform's engines (a callback).
     bool on_own_thread() noexcept {
         if (detail::current_worker_engine() == engine_.get()) {
@@ -680,6 +731,11 @@ private:
     std::map<std::wstring, DWORD> shared_;                  // guarded by table_mutex_
     std::uint16_t generation_ = 0;                          // guarded by table_mutex_
     bool shut_down_ = false;                                // guarded by table_mutex_
+    /// MF's period for periodic callbacks (MFGetTimerPeriodicity).
+    static constexpr std::chrono::milliseconds periodic_period{periodic_period_ms};
+    std::mutex periodic_mutex_;
+    std::unordered_map<DWORD, MFWORKITEM_KEY> periodic_;  // guarded by periodic_mutex_
+    DWORD last_periodic_ = 0;                             // guarded by periodic_mutex_
     Timers timers_;  // last: destroyed (stopped) first, while the queues live
 };
 
@@ -750,6 +806,13 @@ HRESULT Platform::ScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeou
 HRESULT Platform::ScheduleWorkItemAfter(IMFAsyncResult* result, std::chrono::nanoseconds delay,
                                         MFWORKITEM_KEY* key) noexcept {
     return state_->schedule_after(result, delay, key);
+}
+HRESULT Platform::AddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context,
+                                      DWORD* key) noexcept {
+    return state_->add_periodic(callback, context, key);
+}
+HRESULT Platform::RemovePeriodicCallback(DWORD key) noexcept {
+    return state_->remove_periodic(key);
 }
 HRESULT Platform::PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                                      MFWORKITEM_KEY* key) noexcept {
@@ -889,6 +952,19 @@ HRESULT MFScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int
 HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
                              MFWORKITEM_KEY* key) noexcept {
     return on_platform([&](Platform& p) { return p.ScheduleWorkItemEx(result, timeout, key); });
+}
+HRESULT MFAddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept {
+    return on_platform([&](Platform& p) { return p.AddPeriodicCallback(callback, context, key); });
+}
+HRESULT MFRemovePeriodicCallback(DWORD key) noexcept {
+    return on_platform([&](Platform& p) { return p.RemovePeriodicCallback(key); });
+}
+HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept {
+    if (periodicity == nullptr) {
+        return E_POINTER;
+    }
+    *periodicity = periodic_period_ms;
+    return S_OK;
 }
 HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                              MFWORKITEM_KEY* key) noexcept {

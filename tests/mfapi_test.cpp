@@ -26,6 +26,7 @@
 
 namespace api {
 #if defined(WQ_TEST_REAL_MF)
+using ::MFAddPeriodicCallback;
 using ::MFAllocateSerialWorkQueue;
 using ::MFAllocateWorkQueue;
 using ::MFAllocateWorkQueueEx;
@@ -39,6 +40,7 @@ using ::MFPutWorkItem;
 using ::MFPutWorkItem2;
 using ::MFPutWorkItemEx;
 using ::MFPutWorkItemEx2;
+using ::MFRemovePeriodicCallback;
 using ::MFScheduleWorkItem;
 using ::MFScheduleWorkItemEx;
 using ::MFUnlockWorkQueue;
@@ -774,6 +776,9 @@ TEST_P(MfApi, CancelRacingTheSignalEndsEachWaitingItemExactlyOnce) {
         ASSERT_EQ(
             api::MFPutWaitingWorkItem(events[i % event_count].handle(), 0, &items[i], &keys[i]),
             S_OK);
+        if (i % 8 == 7) {
+            events[(i / 8) % event_count].set();  // this thread signals too: the race happens
+        }                                         // whether or not the signaller gets a CPU
         if (i >= lag && (i - lag) % 2 == 0) {
             answers[i - lag] = api::MFCancelWorkItem(keys[i - lag]);
         }
@@ -826,6 +831,32 @@ TEST_P(MfApi, CancelRacingTheSignalEndsEachWaitingItemExactlyOnce) {
     EXPECT_LT(cancelled, count / 2) << "every cancel came in time: the race was not exercised";
 }
 #endif
+
+// ---- Periodic callbacks (MFAddPeriodicCallback, MFRemovePeriodicCallback)
+
+class TickCounter final : public wq::detail::HeapObject<TickCounter, IUnknown, IUnknown> {
+public:
+    static ComPtr<TickCounter> create() { return ComPtr<TickCounter>::adopt(new TickCounter()); }
+    static void tick(IUnknown* context) { static_cast<TickCounter*>(context)->ticks.fetch_add(1); }
+    std::atomic<int> ticks{0};
+
+private:
+    friend class wq::detail::HeapObject<TickCounter, IUnknown, IUnknown>;
+    TickCounter() = default;
+    ~TickCounter() = default;
+};
+
+TEST_P(MfApi, APeriodicCallbackRunsUntilRemoved) {
+    const ComPtr<TickCounter> counter = TickCounter::create();
+    DWORD key = 0;
+    ASSERT_EQ(api::MFAddPeriodicCallback(TickCounter::tick, counter.get(), &key), S_OK);
+    ASSERT_TRUE(eventually([&] { return counter->ticks.load() >= 3; }));
+    EXPECT_EQ(api::MFRemovePeriodicCallback(key), S_OK);
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});  // a tick under way ends
+    const int ticks = counter->ticks.load();
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});  // ten periods
+    EXPECT_EQ(counter->ticks.load(), ticks) << "it ticked after it was removed";
+}
 
 // Shutdown with items still scheduled or waiting: wq completes them — handed to their queues at
 // once with status MF_E_SHUTDOWN — rather than dropping them; real MF under Wine drops them (their

@@ -31,6 +31,8 @@
 //     (its callback will not run) and MF_E_NOT_FOUND when the key names nothing held — unknown,
 //     cancelled already, or due or signalled and handed over (its callback runs): never both,
 //     never neither. A held result is queued (the queue-once rule) until it is handed over.
+//   - MFAddPeriodicCallback calls its function every MFGetTimerPeriodicity ms (10) on the STANDARD
+//     queue until MFRemovePeriodicCallback; a tick that finds the last one still queued is skipped.
 //   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown hands every item still
 //     scheduled or waiting over at once with status MF_E_SHUTDOWN (GetStatus), closes every
 //     queue, runs what they hold, then shuts the engine down; calls after it return
@@ -61,8 +63,10 @@ namespace wq {
 #if WQ_OS_WINDOWS
 // The SDK's names (macros and enums of <mfapi.h> and <mfobjects.h>) serve as they are.
 using ::MFASYNC_WORKQUEUE_TYPE;
+using ::MFPERIODICCALLBACK;
 using ::MFWORKITEM_KEY;
 #else
+using MFPERIODICCALLBACK = void (*)(IUnknown* context);
 using MFWORKITEM_KEY = std::uint64_t;
 inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_UNDEFINED = 0x00000000;
 inline constexpr DWORD MFASYNC_CALLBACK_QUEUE_STANDARD = 0x00000001;
@@ -97,6 +101,9 @@ inline constexpr DWORD MFSTARTUP_FULL = 0;
 namespace mf_detail {
 class PlatformState;
 }
+
+/// The period of MFAddPeriodicCallback's callbacks, in ms (MFGetTimerPeriodicity; MF's is 10).
+inline constexpr DWORD periodic_period_ms = 10;
 
 /// The object API: a platform on one back-end, with no globals. Constructing starts it; the
 /// destructor shuts it down (drains). Each member is the MF function of the same name without
@@ -134,6 +141,9 @@ public:
     HRESULT PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                                MFWORKITEM_KEY* key) noexcept;
     HRESULT CancelWorkItem(MFWORKITEM_KEY key) noexcept;
+    HRESULT AddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context,
+                                DWORD* key) noexcept;
+    HRESULT RemovePeriodicCallback(DWORD key) noexcept;
     /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
     HRESULT Shutdown() noexcept;
 
@@ -173,6 +183,11 @@ HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
 HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                              MFWORKITEM_KEY* key) noexcept;
 HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept;
+/// MF's periodic callbacks: `callback(context)` every MFGetTimerPeriodicity ms (10), the first one
+/// period from now, until removed; a tick that finds the last one still queued is skipped.
+HRESULT MFAddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept;
+HRESULT MFRemovePeriodicCallback(DWORD key) noexcept;
+HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept;
 /// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references.
 HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,
                             IMFAsyncResult** result) noexcept;
