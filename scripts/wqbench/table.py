@@ -44,6 +44,12 @@ def grammar_regex(params):
     return "".join(out)
 
 
+def param_pattern(key):
+    """The compiled pattern of a *_by_param key: found anywhere in a name's params, but ending
+    where a param ends ("/delay_us:1000" does not match "/delay_us:10000")."""
+    return re.compile(grammar_regex(key) + ("" if key.endswith("/") else r"(?=/|$)"))
+
+
 def enumerations(params):
     """For each capture group of grammar_regex(params), in order, the values a complete suite
     shows in it: the words of a {a|b} of words, [None, the text] for an optional part, None where
@@ -80,13 +86,13 @@ class Scenario:
         self.counters_if_parks_observable = set(row.get("counters_if_parks_observable", []))
         self.counters_by_subject = {k: set(v) for k, v in
                                     row.get("counters_by_subject", {}).items()}
-        self.counters_by_param = [(re.compile(grammar_regex(key)), set(names))
+        self.counters_by_param = [(param_pattern(key), set(names))
                                   for key, names in row.get("counters_by_param", {}).items()]
         self.key = row.get("key")
-        self.key_by_param = [(re.compile(grammar_regex(k)), v)
+        self.key_by_param = [(param_pattern(k), v)
                              for k, v in row.get("key_by_param", {}).items()]
         self.floor = row.get("floor")
-        self.floor_by_param = [(re.compile(grammar_regex(k)), v)
+        self.floor_by_param = [(param_pattern(k), v)
                                for k, v in row.get("floor_by_param", {}).items()]
         self.names = row.get("names")
         self.peer = row.get("peer")

@@ -61,6 +61,15 @@ class Names(unittest.TestCase):
         self.assertEqual(peer.key_for("/shape:1p1c")["counter"], "items_per_second")
         self.assertEqual(peer.key_for("/shape:pingpong")["better"], "lower")
 
+    def test_a_param_pattern_ends_where_the_param_ends(self):
+        timer = next(s for s in self.scenarios if s.name == "timer")
+        self.assertEqual(timer.floor_for("/delay_us:1000")["benchmark"],
+                         "floor/timer_timerfd/delay_us:1000")
+        self.assertEqual(timer.floor_for("/delay_us:10000")["benchmark"],
+                         "floor/timer_timerfd/delay_us:10000")
+        self.assertIsNone(timer.floor_for("/pending:1000"))
+        self.assertEqual(timer.key_for("/pending:100000")["counter"], "ns_per_item")
+
 
 class Catalogue(unittest.TestCase):
     def test_from_the_context(self):
