@@ -5,6 +5,8 @@
 // the counter; waiters that lose that race go back to poll() with what remains of their timeout.
 #include "wq/event.hpp"
 
+#include "counter_fd_linux.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <new>
@@ -23,21 +25,6 @@ struct EventObject {
 
 EventObject* object_of(HANDLE event) noexcept {
     return static_cast<EventObject*>(event);
-}
-
-// Reads (and so clears) the counter. True when it was non-zero.
-bool consume(int fd) noexcept {
-    std::uint64_t value = 0;
-    for (;;) {
-        const ssize_t n = ::read(fd, &value, sizeof value);
-        if (n == static_cast<ssize_t>(sizeof value)) {
-            return true;
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        return false;  // EAGAIN: not signalled
-    }
 }
 
 // Waits for readability. 1: readable, 0: timed out, -1: error.
@@ -99,7 +86,7 @@ bool reset_event(HANDLE event) noexcept {
     if (event == nullptr) {
         return false;
     }
-    consume(object_of(event)->fd);
+    detail::read_counter(object_of(event)->fd);
     return true;
 }
 
@@ -112,7 +99,7 @@ WaitStatus wait_event(HANDLE event, std::chrono::milliseconds timeout) noexcept 
     const auto deadline =
         std::chrono::steady_clock::now() + (forever ? std::chrono::milliseconds::zero() : timeout);
     for (;;) {
-        if (object.reset == EventReset::automatic && consume(object.fd)) {
+        if (object.reset == EventReset::automatic && detail::read_counter(object.fd)) {
             return WaitStatus::signalled;
         }
         const int ready = wait_readable(object.fd, deadline, forever);

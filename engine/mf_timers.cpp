@@ -109,15 +109,25 @@ void Timers::sift_down_locked(std::size_t index) noexcept {
 }
 
 HRESULT Timers::schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_KEY* key) noexcept {
+    return hold_until(item, delay, Clock::duration::zero(), key);
+}
+
+HRESULT Timers::add_periodic(MFASYNCRESULT* item, Clock::duration period,
+                             MFWORKITEM_KEY* key) noexcept {
+    return hold_until(item, period, period, key);
+}
+
+HRESULT Timers::hold_until(MFASYNCRESULT* item, Clock::duration delay, Clock::duration period,
+                           MFWORKITEM_KEY* key) noexcept {
     try {
         const std::lock_guard lock(mutex_);
         if (stopped_) {
             return MF_E_SHUTDOWN;
         }
         reactor_.start();
-        reserve_heap_locked();  // the only step below that may throw comes first
+        reserve_heap_locked();  // what may throw comes before any change
         MFWORKITEM_KEY new_key = 0;
-        const std::uint32_t slot = hold_locked(Entry{item, nullptr, 0}, new_key);
+        const std::uint32_t slot = hold_locked(Entry{item, nullptr, 0, period}, new_key);
         const Clock::time_point due = Clock::now() + delay;
         heap_.push_back(Due{due, order_++, slot});
         sift_up_locked(heap_.size() - 1);
@@ -133,35 +143,6 @@ HRESULT Timers::schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_
         return E_OUTOFMEMORY;
     } catch (const std::system_error&) {
         return E_FAIL;  // no thread could be started
-    }
-}
-
-HRESULT Timers::add_periodic(MFASYNCRESULT* item, Clock::duration period,
-                             MFWORKITEM_KEY* key) noexcept {
-    try {
-        const std::lock_guard lock(mutex_);
-        if (stopped_) {
-            return MF_E_SHUTDOWN;
-        }
-        reactor_.start();
-        reserve_heap_locked();
-        MFWORKITEM_KEY new_key = 0;
-        const std::uint32_t slot = hold_locked(Entry{item, nullptr, 0, period}, new_key);
-        const Clock::time_point due = Clock::now() + period;
-        heap_.push_back(Due{due, order_++, slot});
-        sift_up_locked(heap_.size() - 1);
-        item->AddRef();
-        if (key != nullptr) {
-            *key = new_key;
-        }
-        if (heap_.front().slot == slot) {
-            reactor_.arm(due);
-        }
-        return S_OK;
-    } catch (const std::bad_alloc&) {
-        return E_OUTOFMEMORY;
-    } catch (const std::system_error&) {
-        return E_FAIL;
     }
 }
 

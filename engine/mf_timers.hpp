@@ -127,6 +127,9 @@ private:
         std::uint32_t slot;
     };
 
+    /// schedule and add_periodic: holds `item` in the heap, due `delay` from now.
+    HRESULT hold_until(MFASYNCRESULT* item, Clock::duration delay, Clock::duration period,
+                       MFWORKITEM_KEY* key) noexcept;
     /// Under mutex_: a new slot for `entry`, its key out. Throws std::bad_alloc.
     std::uint32_t hold_locked(const Entry& entry, MFWORKITEM_KEY& key);
     /// Under mutex_: the slot `key` names, or none.

@@ -1,6 +1,8 @@
 // The MF layer's reactor on Linux (mf_timers.hpp): one thread in epoll_wait over
 //  - a timerfd (CLOCK_MONOTONIC, absolute time — steady_clock's clock), armed to the earliest due
-//    time by whoever makes it the earliest: no wake-up of the thread, no lock shared with it;
+//    time by whoever makes it the earliest, without waking the thread. A timerfd fires on time,
+//    where a timed futex wait (a condition variable) or clock_nanosleep carries the thread's
+//    timer slack, 50 µs by default (floor/timer_* in the benchmarks; README);
 //  - each waited event's own eventfd, once however many items wait on it (EPOLLIN|EPOLLONESHOT,
 //    armed again while items still wait), its waiting items in a FIFO: a signal of an auto-reset
 //    event is taken (read) for the oldest, a manual-reset event's releases them all;
@@ -8,6 +10,7 @@
 // An event must stay open while items wait on it (as a HANDLE must on Windows).
 #include "mf_timers.hpp"
 
+#include "counter_fd_linux.hpp"
 #include "wq/event.hpp"
 
 #include <array>
@@ -36,8 +39,8 @@ struct Wait {
 
 namespace {
 
-constexpr std::uint64_t timer_tag = 0;                 // keys are never 0
-constexpr std::uint64_t stop_tag = ~std::uint64_t{0};  // nor all ones
+constexpr std::uint64_t timer_tag = 0;                 // an event's tag is never 0
+constexpr std::uint64_t stop_tag = ~std::uint64_t{0};  // nor all ones (fd + 1)
 
 /// An event's tag: its fd + 1 (never timer_tag, never stop_tag).
 std::uint64_t tag_of(int fd) noexcept {
@@ -45,21 +48,6 @@ std::uint64_t tag_of(int fd) noexcept {
 }
 int fd_of(std::uint64_t tag) noexcept {
     return static_cast<int>(tag - 1);
-}
-
-/// Reads an eventfd or timerfd's counter (non-blocking). True when it was non-zero.
-bool drain_counter(int fd) noexcept {
-    std::uint64_t value = 0;
-    for (;;) {
-        const ssize_t n = ::read(fd, &value, sizeof value);
-        if (n == static_cast<ssize_t>(sizeof value)) {
-            return true;
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        return false;
-    }
 }
 
 }  // namespace
@@ -111,7 +99,7 @@ struct Reactor::Impl {
                     return;
                 }
                 if (tag == timer_tag) {
-                    (void)drain_counter(timer);
+                    (void)detail::read_counter(timer);
                     owner.on_timer();
                 } else {
                     owner.on_event(tag);
@@ -194,7 +182,7 @@ void Reactor::signalled(std::uint64_t tag, std::vector<MFWORKITEM_KEY>& released
             released.insert(released.end(), watched.waiting.begin(), watched.waiting.end());
             watched.waiting.clear();
         }
-    } else if (!watched.waiting.empty() && drain_counter(fd)) {
+    } else if (!watched.waiting.empty() && detail::read_counter(fd)) {
         released.push_back(watched.waiting.front());
         watched.waiting.pop_front();
     }

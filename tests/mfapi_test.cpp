@@ -604,6 +604,29 @@ TEST_P(MfApi, ScheduleAfterAnyDelayAndTheLongestTimeout) {
     EXPECT_EQ(platform.CancelWorkItem(key), S_OK);
 }
 
+/// A cancel race's verdict: every other item (the even ones) was cancelled, its answer in
+/// `answers`; each item ends exactly once as that answer says (S_OK: never ran; MF_E_NOT_FOUND or
+/// not cancelled: ran once, with status S_OK), released; and the race happened both ways.
+void expect_each_ended_once(std::vector<wq::test::TrackedResult>& items,
+                            const std::vector<HRESULT>& answers) {
+    const std::size_t count = items.size();
+    std::size_t wrong = 0;
+    std::size_t cancelled = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto runs = items[i].dispatches.load();
+        wrong += runs == 1 && items[i].GetStatus() != S_OK ? 1U : 0U;  // ran when due or signalled
+        cancelled += answers[i] == S_OK ? 1U : 0U;
+        const bool right = i % 2 == 1 ? runs == 1
+                                      : (answers[i] == S_OK && runs == 0) ||
+                                            (answers[i] == MF_E_NOT_FOUND && runs == 1);
+        wrong += right && items[i].refs() == 1 ? 0U : 1U;
+    }
+    EXPECT_EQ(wrong, 0U) << "items not ended exactly once as their cancel's answer says, or "
+                            "not released";
+    EXPECT_GT(cancelled, 0U) << "no cancel came in time: the race was not exercised";
+    EXPECT_LT(cancelled, count / 2) << "every cancel came in time: the race was not exercised";
+}
+
 // wq's answer to MF's documented race: every item ends exactly once, as cancelled (S_OK) or run
 // (MF_E_NOT_FOUND). Real MF under Wine answers S_OK also when the callback won (README).
 TEST_P(MfApi, CancelRacingTheDueTimeEndsEachItemExactlyOnce) {
@@ -653,21 +676,7 @@ TEST_P(MfApi, CancelRacingTheDueTimeEndsEachItemExactlyOnce) {
         },
         static_cast<long long>(count - stopped)));
     drain();
-    std::size_t wrong = 0;
-    std::size_t cancelled = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const auto ran = items[i].dispatches.load();
-        wrong += ran == 1 && items[i].GetStatus() != S_OK ? 1U : 0U;  // ran at its due time
-        cancelled += answers[i] == S_OK ? 1U : 0U;
-        const bool right = i % 2 == 1 ? ran == 1
-                                      : (answers[i] == S_OK && ran == 0) ||
-                                            (answers[i] == MF_E_NOT_FOUND && ran == 1);
-        wrong += right && items[i].refs() == 1 ? 0U : 1U;
-    }
-    EXPECT_EQ(wrong, 0U) << "items not ended exactly once as their cancel's answer says, or "
-                            "not released";
-    EXPECT_GT(cancelled, 0U) << "no cancel came in time: the race was not exercised";
-    EXPECT_LT(cancelled, count / 2) << "every cancel came in time: the race was not exercised";
+    expect_each_ended_once(items, answers);
 }
 
 #endif
@@ -814,21 +823,7 @@ TEST_P(MfApi, CancelRacingTheSignalEndsEachWaitingItemExactlyOnce) {
     finisher.join();
     ASSERT_TRUE(finished) << ran() << " of " << static_cast<long long>(count) - stopped;
     drain();
-    std::size_t wrong = 0;
-    std::size_t cancelled = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const auto runs = items[i].dispatches.load();
-        wrong += runs == 1 && items[i].GetStatus() != S_OK ? 1U : 0U;  // ran on its signal
-        cancelled += answers[i] == S_OK ? 1U : 0U;
-        const bool right = i % 2 == 1 ? runs == 1
-                                      : (answers[i] == S_OK && runs == 0) ||
-                                            (answers[i] == MF_E_NOT_FOUND && runs == 1);
-        wrong += right && items[i].refs() == 1 ? 0U : 1U;
-    }
-    EXPECT_EQ(wrong, 0U) << "items not ended exactly once as their cancel's answer says, or "
-                            "not released";
-    EXPECT_GT(cancelled, 0U) << "no cancel came in time: the race was not exercised";
-    EXPECT_LT(cancelled, count / 2) << "every cancel came in time: the race was not exercised";
+    expect_each_ended_once(items, answers);
 }
 #endif
 

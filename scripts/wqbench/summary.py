@@ -276,12 +276,13 @@ def floor_lines(scenarios):
     """Which floor bounds which scenario (the table's floor specs)."""
     lines = []
     for scenario in scenarios:
-        if scenario.subject != "backend" or not scenario.floor:
+        if scenario.subject != "backend" or not (scenario.floor or scenario.floor_by_param):
             continue
-        text = scenario.floor.get("label", "")
+        parts = [scenario.floor.get("label", "")] if scenario.floor else []
         for pattern, floor in scenario.floor_by_param:
-            text += f"; {pattern.pattern.strip('/').replace(chr(92), '')}: {floor.get('label', '')}"
-        lines.append(f"  {scenario.name:<11}÷ {text}")
+            params = pattern.pattern.replace("(?=/|$)", "").strip("/").replace(chr(92), "")
+            parts.append(f"{params}: {floor.get('label', '')}")
+        lines.append(f"  {scenario.name:<11}÷ {'; '.join(parts)}")
     return lines
 
 
