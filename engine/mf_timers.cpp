@@ -117,14 +117,25 @@ HRESULT Timers::add_periodic(MFASYNCRESULT* item, Clock::duration period,
     return hold_until(item, period, period, key);
 }
 
-HRESULT Timers::hold_until(MFASYNCRESULT* item, Clock::duration delay, Clock::duration period,
-                           MFWORKITEM_KEY* key) noexcept {
+template <class Hold>
+HRESULT Timers::hold(const Hold& body) noexcept {
     try {
         const std::lock_guard lock(mutex_);
         if (stopped_) {
             return MF_E_SHUTDOWN;
         }
         reactor_.start();
+        return body();
+    } catch (const std::bad_alloc&) {
+        return E_OUTOFMEMORY;
+    } catch (const std::system_error&) {
+        return E_FAIL;  // no thread could be started
+    }
+}
+
+HRESULT Timers::hold_until(MFASYNCRESULT* item, Clock::duration delay, Clock::duration period,
+                           MFWORKITEM_KEY* key) noexcept {
+    return hold([&] {
         reserve_heap_locked();  // what may throw comes before any change
         MFWORKITEM_KEY new_key = 0;
         const std::uint32_t slot = hold_locked(Entry{item, nullptr, 0, period}, new_key);
@@ -139,21 +150,12 @@ HRESULT Timers::hold_until(MFASYNCRESULT* item, Clock::duration delay, Clock::du
             reactor_.arm(due);  // the earliest now
         }
         return S_OK;
-    } catch (const std::bad_alloc&) {
-        return E_OUTOFMEMORY;
-    } catch (const std::system_error&) {
-        return E_FAIL;  // no thread could be started
-    }
+    });
 }
 
 HRESULT Timers::wait(HANDLE event, LONG priority, MFASYNCRESULT* item,
                      MFWORKITEM_KEY* key) noexcept {
-    try {
-        const std::lock_guard lock(mutex_);
-        if (stopped_) {
-            return MF_E_SHUTDOWN;
-        }
-        reactor_.start();
+    return hold([&] {
         MFWORKITEM_KEY new_key = 0;
         const std::uint32_t slot = hold_locked(Entry{item, nullptr, priority}, new_key);
         // Registered under the lock: a signal that comes at once finds the entry.
@@ -168,11 +170,7 @@ HRESULT Timers::wait(HANDLE event, LONG priority, MFASYNCRESULT* item,
             *key = new_key;
         }
         return S_OK;
-    } catch (const std::bad_alloc&) {
-        return E_OUTOFMEMORY;
-    } catch (const std::system_error&) {
-        return E_FAIL;  // no thread could be started
-    }
+    });
 }
 
 Timers::Entry Timers::take_locked(MFWORKITEM_KEY key) noexcept {

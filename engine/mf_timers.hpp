@@ -127,6 +127,10 @@ private:
         std::uint32_t slot;
     };
 
+    /// Runs `body` (which holds an item) under mutex_ once the platform is known to be running
+    /// and the reactor started; out of memory and no thread become HRESULTs.
+    template <class Hold>
+    HRESULT hold(const Hold& body) noexcept;
     /// schedule and add_periodic: holds `item` in the heap, due `delay` from now.
     HRESULT hold_until(MFASYNCRESULT* item, Clock::duration delay, Clock::duration period,
                        MFWORKITEM_KEY* key) noexcept;
