@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -774,13 +773,6 @@ TEST_P(Conformance, ZeroWorkersMeansOnePerHardwareThread) {
 // ---- Stress: exactly-once under many producers, workers and put shapes
 // ---------------------------
 
-std::size_t stress_items() {
-    if (const char* value = std::getenv("WQ_STRESS_ITEMS")) {
-        return std::strtoull(value, nullptr, 10);
-    }
-    return 1'200'000;  // ≥ 10^6 per back-end in the default run
-}
-
 struct StressShape {
     int producers;
     unsigned workers;
@@ -862,7 +854,7 @@ TEST_P(Conformance, StressExactlyOnceAcrossShapes) {
         {2, 2, 0},   // priorities 1, 0, -1 mixed, contended both sides
         {3, 1, 0},   // priorities under producers crowding one worker
     };
-    const std::size_t total = stress_items();
+    const std::size_t total = wq::test::stress_items(1'200'000);  // ≥ 10^6 in the default run
     for (const StressShape& shape : shapes) {
         run_stress(GetParam(), shape, total / std::size(shapes));
     }

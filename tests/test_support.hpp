@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +76,15 @@ inline std::string unavailable_reason(const std::string& name) {
 }
 
 /// True when a Windows build runs under Wine (its ntdll exports wine_get_version).
+/// How many items a volume test puts: $WQ_STRESS_ITEMS when set (the sanitizer presets lower it:
+/// their builds run several times slower), else `normal`.
+inline std::size_t stress_items(std::size_t normal) {
+    if (const char* value = std::getenv("WQ_STRESS_ITEMS")) {
+        return std::strtoull(value, nullptr, 10);
+    }
+    return normal;
+}
+
 inline bool running_under_wine() {
 #if WQ_OS_WINDOWS
     HMODULE ntdll = GetModuleHandleA("ntdll.dll");
