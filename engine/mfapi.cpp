@@ -489,7 +489,7 @@ public:
 
     HRESULT schedule(IMFAsyncResult* result, std::int64_t timeout, MFWORKITEM_KEY* key) noexcept {
         // MF: a negative timeout is a delay in ms; a positive one, an absolute time, is long past.
-        // (Beyond ~100 years, a delay is as good as forever: clamped, so the clock cannot wrap.)
+        // (Beyond ~70 years, a delay is as good as forever: clamped, so the clock cannot wrap.)
         constexpr std::int64_t longest_ms = std::int64_t{1} << 41;
         const std::int64_t delay_ms =
             timeout < 0 ? (timeout < -longest_ms ? longest_ms : -timeout) : 0;
@@ -498,25 +498,23 @@ public:
 
     HRESULT schedule_after(IMFAsyncResult* result, std::chrono::nanoseconds delay,
                            MFWORKITEM_KEY* key) noexcept {
-        if (result == nullptr) {
-            return E_POINTER;
-        }
         if (delay.count() < 0) {
             return E_INVALIDARG;
         }
-        auto* item = static_cast<MFASYNCRESULT*>(result);
-        if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
-            return hr;  // no callback and no event, or queued already
-        }
-        const HRESULT hr = timers_.schedule(item, delay, key);
-        if (failed(hr)) {
-            detail::unmark_items({&item, 1});
-        }
-        return hr;
+        return hold(result,
+                    [&](MFASYNCRESULT* item) { return timers_.schedule(item, delay, key); });
     }
 
     HRESULT put_waiting(HANDLE event, LONG priority, IMFAsyncResult* result,
                         MFWORKITEM_KEY* key) noexcept {
+        return hold(result,
+                    [&](MFASYNCRESULT* item) { return timers_.wait(event, priority, item, key); });
+    }
+
+    /// Admits `result` (marked queued: the queue-once rule) and gives it to `to_timers`; unmarks
+    /// it if that fails.
+    template <class ToTimers>
+    HRESULT hold(IMFAsyncResult* result, const ToTimers& to_timers) noexcept {
         if (result == nullptr) {
             return E_POINTER;
         }
@@ -524,7 +522,7 @@ public:
         if (const HRESULT hr = detail::admit_item(item); failed(hr)) {
             return hr;  // no callback and no event, or queued already
         }
-        const HRESULT hr = timers_.wait(event, priority, item, key);
+        const HRESULT hr = to_timers(item);
         if (failed(hr)) {
             detail::unmark_items({&item, 1});
         }
