@@ -10,7 +10,7 @@ WQ_PACKAGES=(
   libgtest-dev libbenchmark-dev
   libtbb-dev libconcurrentqueue-dev liburing-dev
   libatomic-queue-dev libboost-dev
-  python3-scipy libbenchmark-tools valgrind
+  python3-scipy libbenchmark-tools valgrind spin
   python3-matplotlib chromium
 )
 

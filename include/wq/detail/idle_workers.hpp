@@ -88,11 +88,14 @@ public:
         bool woken = false;
         if (!has_work() && !stopping()) {
             stats.bump(stats.parks);
-            // Ends when a wake-up or the stop bumps epoch_ (both happen after our registration
-            // was seen, or epoch_ already differs and futex_wait returns at once).
-            while (epoch_.load(std::memory_order_acquire) == epoch && !stopping()) {
-                futex_wait(epoch_, epoch);
-            }
+            // One wait, and any return leaves: a wake-up or the stop bumps epoch_ after our
+            // registration was seen (or epoch_ already differs and the wait returns at once).
+            // Not a loop while epoch_ is unchanged: futex_wake_one need not wake the oldest
+            // sleeper, and a sleeper that registered after the bump, woken by it, would sleep
+            // again — while the one the wake-up was for sleeps on and the pending bit, still set,
+            // keeps every later put from waking anyone (tests/models/mpmc_eventcount.pml,
+            // -DWAIT_LOOP). A spurious return costs one more look for work.
+            futex_wait(epoch_, epoch);
             woken = !stopping_.load(std::memory_order_relaxed);
             if (woken) {
                 stats.bump(stats.wakeups);
