@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string_view>
@@ -46,7 +47,9 @@ namespace {
 
 // How many registered benchmarks the --benchmark_filter selects (Google Benchmark's rule: a
 // regular expression searched in the name; a leading '-' negates it). For the progress count only.
-std::size_t selected_count(const std::string& filter) {
+/// How many registered benchmarks `filter` selects (Google Benchmark's rule: a regex, "-" in front
+/// negates); nullopt when it is not a regex std::regex reads (Google Benchmark then says why).
+std::optional<std::size_t> selected_count(const std::string& filter) {
     const std::vector<std::string>& names = registered_names();
     if (filter.empty() || filter == "all" || filter == ".") {
         return names.size();
@@ -58,7 +61,7 @@ std::size_t selected_count(const std::string& filter) {
             std::count_if(names.begin(), names.end(),
                           [&](const auto& n) { return std::regex_search(n, pattern) != negated; }));
     } catch (const std::regex_error&) {
-        return 0;  // unknown: the progress shows no total
+        return std::nullopt;
     }
 }
 
@@ -227,7 +230,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wq_bench: %s\n", problem.c_str());
         return 2;
     }
-    set_progress_total(selected_count(benchmark::GetBenchmarkFilter()) * runs_each);
+    const std::optional<std::size_t> selected = selected_count(benchmark::GetBenchmarkFilter());
+    if (selected == std::size_t{0}) {  // before Google Benchmark's own, multi-line, complaint
+        std::fprintf(stderr, "wq_bench: no benchmark matches the filter '%s'\n",
+                     benchmark::GetBenchmarkFilter().c_str());
+        return 2;
+    }
+    set_progress_total(selected.value_or(0) * runs_each);  // 0: no total shown
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     if (ran == 0) {

@@ -120,7 +120,7 @@ struct Round {
     wq::Engine* engine = nullptr;
     wq::Platform* platform = nullptr;
     int producers = 1;
-    std::size_t slots_per_producer = 256;
+    static constexpr std::size_t slots_per_producer = 256;
     std::vector<TrackedResult> items;
     std::vector<Slot> slots;
     std::vector<std::array<DWORD, 2>> serial_queues;      // per producer: on MT, on the first
@@ -144,7 +144,7 @@ struct Round {
         completed.fetch_add(1, std::memory_order_relaxed);
         checksum.fetch_add(slot.token, std::memory_order_relaxed);
     }
-    HRESULT put_again(TrackedResult* item) noexcept {
+    HRESULT put_again(TrackedResult* item) const noexcept {
         return mf ? platform->PutWorkItemEx(wq::MFASYNC_CALLBACK_QUEUE_MULTITHREADED, item)
                   : engine->put(item);
     }
@@ -194,20 +194,20 @@ public:
           index_(index),
           share_(share),
           rng_(seed),
-          first_(static_cast<std::size_t>(index) * round.slots_per_producer) {}
+          first_(static_cast<std::size_t>(index) * Round::slots_per_producer) {}
 
     void run() {
         std::vector<std::size_t> free;
         while (put_ < share_ && !stopped_) {
             collect_events();
             free.clear();
-            for (std::size_t i = 0; i < round_.slots_per_producer && free.size() < 64; ++i) {
-                const std::size_t slot = first_ + (cursor_ + i) % round_.slots_per_producer;
+            for (std::size_t i = 0; i < Round::slots_per_producer && free.size() < 64; ++i) {
+                const std::size_t slot = first_ + (cursor_ + i) % Round::slots_per_producer;
                 if (!round_.slots[slot].in_flight.load(std::memory_order_acquire)) {
                     free.push_back(slot);
                 }
             }
-            cursor_ = (cursor_ + 61) % round_.slots_per_producer;
+            cursor_ = (cursor_ + 61) % Round::slots_per_producer;
             if (free.empty()) {
                 std::this_thread::yield();
                 continue;
@@ -218,7 +218,7 @@ public:
         for (;;) {
             collect_events();
             bool busy = false;
-            for (std::size_t i = 0; i < round_.slots_per_producer && !busy; ++i) {
+            for (std::size_t i = 0; i < Round::slots_per_producer && !busy; ++i) {
                 busy = round_.slots[first_ + i].in_flight.load(std::memory_order_acquire);
             }
             if (!busy) {
@@ -382,7 +382,7 @@ private:
         if (round_.mf) {
             return;
         }
-        for (std::size_t i = 0; i < round_.slots_per_producer; i += event_stride) {
+        for (std::size_t i = 0; i < Round::slots_per_producer; i += event_stride) {
             Slot& slot = round_.slots[first_ + i];
             if (slot.in_flight.load(std::memory_order_acquire) &&
                 round_.items[first_ + i].pCallback == nullptr &&
@@ -486,7 +486,7 @@ void run_round(const std::string& backend, std::uint64_t items, std::mt19937_64&
     options.dequeue_batch = roll(0, 1) == 0 ? 1 : 32;
     options.on_callback_failure = [](const wq::CallbackFailure&) {};
     const std::size_t total_slots =
-        round.slots_per_producer * static_cast<std::size_t>(round.producers);
+        Round::slots_per_producer * static_cast<std::size_t>(round.producers);
     round.items = std::vector<TrackedResult>(total_slots);
     round.slots = std::vector<Slot>(total_slots);
     round.serial_last =
@@ -507,7 +507,7 @@ void run_round(const std::string& backend, std::uint64_t items, std::mt19937_64&
         round.serial_queues.resize(static_cast<std::size_t>(round.producers));
         for (auto& queues : round.serial_queues) {
             if (platform->AllocateSerialWorkQueue(wq::MFASYNC_CALLBACK_QUEUE_MULTITHREADED,
-                                                  &queues[0]) != wq::S_OK ||
+                                                  queues.data()) != wq::S_OK ||
                 platform->AllocateSerialWorkQueue(queues[0], &queues[1]) != wq::S_OK) {
                 fail(backend, tally.rounds + 1, {"a serial queue could not be allocated"}, seed);
             }
@@ -520,6 +520,8 @@ void run_round(const std::string& backend, std::uint64_t items, std::mt19937_64&
         1, items / static_cast<std::uint64_t>(round.producers) * 2 / 3);  // re-puts make the rest
     std::vector<std::thread> threads;
     std::vector<std::unique_ptr<Producer>> producers;
+    threads.reserve(static_cast<std::size_t>(round.producers));
+    producers.reserve(static_cast<std::size_t>(round.producers));
     for (int p = 0; p < round.producers; ++p) {
         producers.push_back(std::make_unique<Producer>(round, p, share, rng()));
     }
@@ -662,10 +664,12 @@ int main(int argc, char** argv) {
         } else {
             std::string names;
             for (const std::string& name : available) {
-                names += (names.empty() ? "" : ", ") + name;
+                names += names.empty() ? "" : ", ";
+                names += name;
             }
-            bad_input("--backend '" + value + "': use one of the back-ends available here (" +
-                      names + ")");
+            std::string message = "--backend '" + value + "'";
+            message += ": use one of the back-ends available here (" + names + ")";
+            bad_input(message);
         }
     }
     if (backends.empty()) {

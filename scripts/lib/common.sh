@@ -10,9 +10,12 @@ WQ_PACKAGES=(
   libgtest-dev libbenchmark-dev
   libtbb-dev libconcurrentqueue-dev liburing-dev
   libatomic-queue-dev libboost-dev
-  python3-scipy libbenchmark-tools valgrind spin
+  python3-scipy libbenchmark-tools valgrind spin python3-hypothesis
   python3-matplotlib chromium
 )
+
+# The libFuzzer targets (the fuzz preset): clang and its runtimes (libFuzzer, ASan, UBSan).
+WQ_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # The Windows cross build and its tests under Wine.
 WQ_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 googletest)

@@ -2,6 +2,7 @@
 table. Debian's /usr/bin/python3 (python3-scipy) with /usr/share/benchmark on the path (the shims
 set it): the U-test is Google Benchmark's compare.py's (libbenchmark-tools), not re-implemented."""
 import json
+import math
 import re
 import statistics
 import tomllib
@@ -37,30 +38,68 @@ def calc_utest(*args):
     return utest(*args)
 
 
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _pattern_error(pattern):
+    if not isinstance(pattern, str):
+        return f"{pattern!r} is not text"
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return str(error)
+    return None
+
+
 def load_policy(path):
+    """The regression policy (bench/regression-policy.toml's shape), every value checked for what
+    compare and regress read from it; InputError naming the file and the bad key otherwise."""
     try:
         with open(path, "rb") as handle:
             policy = tomllib.load(handle)
     except OSError as error:
         fail_input(f"cannot read policy '{path}': {error.strerror}")
+    except UnicodeDecodeError as error:
+        fail_input(f"policy '{path}' is not UTF-8 text ({error.reason} at byte {error.start})")
     except tomllib.TOMLDecodeError as error:
         fail_input(f"policy '{path}' is not TOML: {error}")
     for key in ("alpha", "min_repetitions", "untested", "rule"):
         if key not in policy:
             fail_input(f"policy '{path}' has no '{key}'")
+    if not _number(policy["alpha"]) or not 0 < policy["alpha"] < 1:
+        fail_input(f"policy '{path}': alpha = {policy['alpha']!r}; use a number between 0 and 1")
+    if not _whole(policy["min_repetitions"]) or policy["min_repetitions"] < 1:
+        fail_input(f"policy '{path}': min_repetitions = {policy['min_repetitions']!r}; use a "
+                   "whole number from 1")
     if policy["untested"] not in ("gate", "inconclusive"):
-        fail_input(f"policy '{path}': untested = '{policy['untested']}'; use 'gate' or "
+        fail_input(f"policy '{path}': untested = {policy['untested']!r}; use 'gate' or "
                    "'inconclusive'")
+    if not isinstance(policy["rule"], list) or not all(isinstance(r, dict) for r in policy["rule"]):
+        fail_input(f"policy '{path}': rule must be [[rule]] tables")
     for index, rule in enumerate(policy["rule"], 1):
-        if rule.get("action") not in ACTIONS:
-            fail_input(f"policy '{path}', rule {index}: action = '{rule.get('action')}'; "
+        if not isinstance(rule.get("action"), str) or rule["action"] not in ACTIONS:
+            fail_input(f"policy '{path}', rule {index}: action = {rule.get('action')!r}; "
                        f"use one of {sorted(ACTIONS)}")
-        try:
-            rule["regex"] = re.compile(rule["pattern"])
-        except (KeyError, re.error) as error:
-            fail_input(f"policy '{path}', rule {index}: bad pattern ({error})")
-        if rule["action"] != "ignore" and (not rule.get("metrics") or "threshold" not in rule):
-            fail_input(f"policy '{path}', rule {index}: needs metrics and threshold")
+        if (problem := _pattern_error(rule.get("pattern"))) is not None:
+            fail_input(f"policy '{path}', rule {index}: bad pattern ({problem})")
+        rule["regex"] = re.compile(rule["pattern"])
+        if rule["action"] != "ignore" and (
+                not isinstance(rule.get("metrics"), list) or not rule["metrics"] or
+                not all(isinstance(m, str) and m for m in rule["metrics"]) or
+                not _number(rule.get("threshold")) or rule["threshold"] < 0):
+            fail_input(f"policy '{path}', rule {index}: needs metrics (a list of counter names) "
+                       "and threshold (a number from 0)")
+    regress = policy.get("regress", {})
+    if not isinstance(regress, dict) or not _whole(regress.get("rounds", 40)) or \
+            not _number(regress.get("min_time", 0.1)) or regress.get("min_time", 0.1) <= 0 or \
+            _pattern_error(regress.get("filter", ".")) is not None:
+        fail_input(f"policy '{path}': [regress] takes rounds (a whole number), min_time (seconds, "
+                   "above 0) and filter (a regular expression)")
     return policy
 
 
