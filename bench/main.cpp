@@ -45,10 +45,10 @@
 namespace wq::bench {
 namespace {
 
-// How many registered benchmarks the --benchmark_filter selects (Google Benchmark's rule: a
-// regular expression searched in the name; a leading '-' negates it). For the progress count only.
-/// How many registered benchmarks `filter` selects (Google Benchmark's rule: a regex, "-" in front
-/// negates); nullopt when it is not a regex std::regex reads (Google Benchmark then says why).
+/// How many registered benchmarks the --benchmark_filter selects (Google Benchmark's rule: a
+/// regular expression searched in the name; a leading '-' negates it): the progress count, and
+/// the refusal of a filter that selects nothing. nullopt when std::regex cannot read it (Google
+/// Benchmark then says why).
 std::optional<std::size_t> selected_count(const std::string& filter) {
     const std::vector<std::string>& names = registered_names();
     if (filter.empty() || filter == "all" || filter == ".") {

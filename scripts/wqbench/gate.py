@@ -47,6 +47,8 @@ def _whole(value):
 
 
 def _pattern_error(pattern):
+    if pattern is None:
+        return "no pattern"
     if not isinstance(pattern, str):
         return f"{pattern!r} is not text"
     try:

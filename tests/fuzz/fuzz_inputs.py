@@ -70,14 +70,21 @@ def mutate_tree(draw, tree):
         return
 
 
-@st.composite
-def results_texts(draw):
-    seeds = sorted((CORPUS / "results").glob("*.json"))
-    kind = draw(st.integers(0, 9))
+def raw_input(draw, kind):
+    """Any bytes (kind 0) or any text (kind 1); None for the other kinds."""
     if kind == 0:
         return draw(st.binary(max_size=200))
     if kind == 1:
         return draw(st.text(max_size=200)).encode()
+    return None
+
+
+@st.composite
+def results_texts(draw):
+    seeds = sorted((CORPUS / "results").glob("*.json"))
+    kind = draw(st.integers(0, 9))
+    if (raw := raw_input(draw, kind)) is not None:
+        return raw
     if kind == 2:
         return json.dumps(draw(JSON_VALUES)).encode()
     tree = json.loads(draw(st.sampled_from(seeds)).read_text(encoding="utf-8"))
@@ -97,11 +104,8 @@ TOML_VALUES = ['"x"', "1", "-1", "0", "0.5", "1e999", "nan", "true", '"("', "[]"
 @st.composite
 def policy_texts(draw):
     seeds = sorted((CORPUS / "policy").glob("*.toml"))
-    kind = draw(st.integers(0, 9))
-    if kind == 0:
-        return draw(st.binary(max_size=200))
-    if kind == 1:
-        return draw(st.text(max_size=200)).encode()
+    if (raw := raw_input(draw, draw(st.integers(0, 9)))) is not None:
+        return raw
     lines = draw(st.sampled_from(seeds)).read_text(encoding="utf-8").splitlines()
     for _ in range(draw(st.integers(1, 6))):
         if not lines:

@@ -50,7 +50,15 @@ class Policy(unittest.TestCase):
         for text, words in (("alpha = 0.05", "has no 'min_repetitions'"),
                             ("alpha=0.05\nmin_repetitions=4\nuntested='maybe'\n[[rule]]\n"
                              "pattern='x'\naction='gate'", "untested = 'maybe'"),
-                            ("not toml [", "is not TOML")):
+                            ("not toml [", "is not TOML"),
+                            ("alpha='0.05'\nmin_repetitions=4\nuntested='gate'\nrule=[]",
+                             "alpha = '0.05'; use a number between 0 and 1"),
+                            ("alpha=0.05\nmin_repetitions=true\nuntested='gate'\nrule=[]",
+                             "min_repetitions = True; use a whole number from 1"),
+                            ("alpha=0.05\nmin_repetitions=4\nuntested='gate'\n[[rule]]\n"
+                             "action='ignore'", "rule 1: bad pattern (no pattern)"),
+                            ("alpha=0.05\nmin_repetitions=4\nuntested='gate'\nrule=[]\n"
+                             "[regress]\nrounds='40'", "[regress] takes rounds")):
             with self.subTest(words=words):
                 with self.assertRaises(InputError) as raised:
                     load_policy(self.write(text))
