@@ -130,22 +130,24 @@ def policy_texts(draw):
 TALLY = {"read": 0, "refused": 0}
 
 
-def check_refusal(error, path):
-    TALLY["refused"] += 1
-    message = str(error)
-    assert message and "\n" not in message, f"refusal is not one line: {message!r}"
-    assert str(path) in message, f"refusal does not name the file: {message!r}"
+def loaded(load, path):
+    """What `load` reads from `path`, or None when it refuses — in one line naming the file."""
+    try:
+        data = load(path)
+    except InputError as error:
+        TALLY["refused"] += 1
+        message = str(error)
+        assert message and "\n" not in message, f"refusal is not one line: {message!r}"
+        assert str(path) in message, f"refusal does not name the file: {message!r}"
+        return None
+    TALLY["read"] += 1
+    return data
 
 
 def read_results(path):
-    try:
-        data = results.load(path)
-    except InputError as error:
-        check_refusal(error, path)
-        return
-    TALLY["read"] += 1
-    summary.render(data)
-    gate.samples_of(data)
+    if (data := loaded(results.load, path)) is not None:
+        summary.render(data)
+        gate.samples_of(data)
 
 
 NAMES = ["pingpong/mpmc", "floor/hop", "throughput/native/producers:1/workers:1/work_ns:0/batch:1",
@@ -153,12 +155,8 @@ NAMES = ["pingpong/mpmc", "floor/hop", "throughput/native/producers:1/workers:1/
 
 
 def read_policy(path):
-    try:
-        policy = gate.load_policy(path)
-    except InputError as error:
-        check_refusal(error, path)
+    if (policy := loaded(gate.load_policy, path)) is None:
         return
-    TALLY["read"] += 1
     for name in NAMES:
         rule = gate.rule_for(policy, name)
         if rule is not None and rule["action"] != "ignore":
