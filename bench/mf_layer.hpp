@@ -106,9 +106,8 @@ void mf_stream(benchmark::State& state, std::size_t serial_queues, const Put& pu
 /// serial queues — round-robin per putting thread, so each producer's items are spread in order —
 /// or onto the multithreaded queue when there are none. MF has no bulk put: put_bulk puts one by
 /// one and stops at the first refusal (not all or nothing: a benchmark treats any refusal as a
-/// failed run). counters() are the back-end engine's: the layer puts exactly one item into it
-/// per item put here (the item itself, a serial queue's pump or a lane's token), dispatched once
-/// the item has run.
+/// failed run). counters() are the platform's (Platform::counters): the back-end engine's, with
+/// `dispatched` counting the items run (a serial queue's pump runs a batch in one dispatch).
 class MfLayerEngine final : public Engine {
 public:
     MfLayerEngine(std::string_view backend, const Options& options, std::size_t serial_queues)
@@ -141,7 +140,7 @@ public:
     }
     HRESULT shutdown() noexcept override { return setup_.platform.Shutdown(); }
     [[nodiscard]] EngineCounters counters() const noexcept override {
-        return setup_.platform.engine().counters();
+        return setup_.platform.counters();
     }
     [[nodiscard]] std::string_view name() const noexcept override {
         return setup_.platform.engine().name();

@@ -1,7 +1,7 @@
 # The back-end registry's one list. Each back-end of a build is one line,
 #
 #   wq_backend(NAME CLASS HEADER SOURCES... DESCRIPTION "..." IDLE_WAIT "..."
-#              [LIBRARY_THREADS] [PUT_ALLOCATES] [LIBRARIES ...] [INCLUDE_DIR dir])
+#              [LIBRARY_THREADS] [PUT_ALLOCATES] [UNORDERED] [LIBRARIES ...] [INCLUDE_DIR dir])
 #
 # in the top-level CMakeLists.txt (inside an if() where the back-end is platform- or
 # option-specific): everything the project knows of a back-end. The line adds the sources to
@@ -20,6 +20,9 @@
 #   LIBRARY_THREADS  a library or the OS owns the threads: parks are not observable
 #   PUT_ALLOCATES    put or dispatch may allocate in steady state (ctest allocations.<name>: a
 #                    back-end without it must allocate nothing over 10^6 puts; with it, reported)
+#   UNORDERED        with one worker, items may run out of put order (items put one after the
+#                    other, from one thread or several): the MF layer then orders a STANDARD
+#                    queue's items itself (ctest mfapi.<name>: AOneThreadQueueRunsInPutOrder)
 
 set(WQ_BACKENDS "")
 set(WQ_BACKEND_CLASSES "")
@@ -27,7 +30,7 @@ set(WQ_BACKEND_HEADERS "")
 set(WQ_BACKEND_TRAITS "")
 
 function(wq_backend name class header)
-  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;PUT_ALLOCATES" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
+  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;PUT_ALLOCATES;UNORDERED" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
                         "SOURCES;LIBRARIES")
   foreach(required SOURCES DESCRIPTION IDLE_WAIT)
     if(NOT ARG_${required})
@@ -54,6 +57,11 @@ function(wq_backend name class header)
   else()
     set(allocates false)
   endif()
+  if(ARG_UNORDERED)
+    set(fifo false)
+  else()
+    set(fifo true)
+  endif()
   foreach(text DESCRIPTION IDLE_WAIT)
     string(REPLACE "\\" "\\\\" ARG_${text} "${ARG_${text}}")
     string(REPLACE "\"" "\\\"" ARG_${text} "${ARG_${text}}")
@@ -68,7 +76,8 @@ inline constexpr BackendTraits traits_of<${class}>{
     .idle_wait = \"${ARG_IDLE_WAIT}\",
     .owns_threads = ${own},
     .parks_observable = ${own},
-    .put_allocates = ${allocates}};
+    .put_allocates = ${allocates},
+    .one_worker_fifo = ${fifo}};
 static_assert(${class}::backend_name == \"${name}\",
               \"wq_backend(${name} ...) names a class whose EngineBase name differs\");
 static_assert(is_complete_backend<${class}>,

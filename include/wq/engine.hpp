@@ -134,6 +134,10 @@ struct BackendTraits {
     /// Whether put or dispatch allocates in steady state (a deque block, a task, a map node);
     /// false means no heap allocation on either path once the engine is warm.
     bool put_allocates = false;
+    /// Whether one worker runs items in the order they were put (put one after the other, from
+    /// one thread or several): false where the queue's order is its own (tbb's arena, mpmc's
+    /// per-producer sub-queues). The MF layer orders a one-thread queue itself where it is false.
+    bool one_worker_fifo = true;
 };
 
 /// One entry of the registry: every back-end this build knows, with whether it can run here.
@@ -146,6 +150,7 @@ struct BackendInfo {
     bool owns_threads = true;        ///< BackendTraits::owns_threads
     bool parks_observable = true;    ///< BackendTraits::parks_observable
     bool put_allocates = false;      ///< BackendTraits::put_allocates
+    bool one_worker_fifo = true;     ///< BackendTraits::one_worker_fifo
 };
 
 /// Every back-end compiled into this build, available or not, in registry order.

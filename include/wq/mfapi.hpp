@@ -5,11 +5,11 @@
 //   - the platform queues (MFASYNC_CALLBACK_QUEUE_MULTITHREADED, _IO, _RT, _TIMER,
 //     _LONG_FUNCTION: each a multithreaded queue with priorities over the engine's workers;
 //     _STANDARD: a queue with a thread of its own, as MF's);
-//   - queues the caller allocates: MFAllocateWorkQueueEx(MF_MULTITHREADED_WORKQUEUE)
-//   (multithreaded,
-//     on the platform's engine), MFAllocateWorkQueue / MF_STANDARD_WORKQUEUE (a thread of its own:
-//     an engine of the same back-end with one worker), MFAllocateSerialWorkQueue (serial on any
-//     queue, serial ones included), MFLockSharedWorkQueue (one multithreaded queue per class name).
+//   - queues the caller allocates: MFAllocateWorkQueueEx(MF_MULTITHREADED_WORKQUEUE) and
+//     MFLockSharedWorkQueue (one per class name): threads of their own (an engine of the same
+//     back-end, the platform's worker count); MFAllocateWorkQueue / MF_STANDARD_WORKQUEUE (a
+//     thread of its own: one worker, in put order on every back-end), MFAllocateSerialWorkQueue
+//     (serial on any queue, serial ones included).
 // Semantics, on every back-end:
 //   - priorities (MFPutWorkItem2, MFPutWorkItemEx2): the engine's (Engine::put_priority): among
 //     items waiting, 1 (any positive) runs before 0 before -1 (any negative). A steady stream of
@@ -22,7 +22,9 @@
 //     Wine does); the flags are read and kept with the item, none changes behaviour yet.
 //   - MFLockWorkQueue / MFUnlockWorkQueue count references; the last unlock closes the queue: its
 //     id stops being valid (MF_E_INVALID_WORKQUEUE), what it holds still runs (drained, not
-//     cancelled — the Engine contract). On platform queue ids both are no-ops (S_OK).
+//     cancelled — the Engine contract). From outside the platform's callbacks the last unlock
+//     returns once that has happened and none of the queue's callbacks is running; from a
+//     callback it returns at once. On platform queue ids both are no-ops (S_OK).
 //   - MFScheduleWorkItem(Ex) hands the result, after -timeout ms, to the queue MFInvokeCallback
 //     would (its callback's GetParameters); MFPutWaitingWorkItem hands it there, at its priority,
 //     once its event is signalled (a wq::Event's handle; on Windows any event HANDLE) — at once if
@@ -31,8 +33,9 @@
 //     (its callback will not run) and MF_E_NOT_FOUND when the key names nothing held — unknown,
 //     cancelled already, or due or signalled and handed over (its callback runs): never both,
 //     never neither. A held result is queued (the queue-once rule) until it is handed over.
-//   - MFAddPeriodicCallback calls its function every MFGetTimerPeriodicity ms (10) on the STANDARD
-//     queue until MFRemovePeriodicCallback; a tick that finds the last one still queued is skipped.
+//   - MFAddPeriodicCallback calls its function at once, then every MFGetTimerPeriodicity ms (10),
+//     on the STANDARD queue until MFRemovePeriodicCallback, which (outside its own tick) returns
+//     once no tick runs or will start; a tick that finds the last one still queued is skipped.
 //   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown hands every item still
 //     scheduled or waiting over at once with status MF_E_SHUTDOWN (GetStatus), closes every
 //     queue, runs what they hold, then shuts the engine down; calls after it return
@@ -147,8 +150,12 @@ public:
     /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
     HRESULT Shutdown() noexcept;
 
-    /// The engine the queues run on (its counters count the platform's own hand-offs).
+    /// The engine the platform queues run on (its counters count the platform's own hand-offs: a
+    /// serial queue's pump run is one dispatch, however many items it ran).
     [[nodiscard]] Engine& engine() noexcept;
+    /// engine()'s counters, with `dispatched` counting the items run on that engine (a pump's run
+    /// of n items counts n; not the items of queues with threads of their own).
+    [[nodiscard]] EngineCounters counters() const noexcept;
 
 private:
     std::unique_ptr<mf_detail::PlatformState> state_;
@@ -183,8 +190,8 @@ HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
 HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                              MFWORKITEM_KEY* key) noexcept;
 HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept;
-/// MF's periodic callbacks: `callback(context)` every MFGetTimerPeriodicity ms (10), the first one
-/// period from now, until removed; a tick that finds the last one still queued is skipped.
+/// MF's periodic callbacks: `callback(context)` every MFGetTimerPeriodicity ms (10), the first at
+/// once, until removed; a tick that finds the last one still queued is skipped.
 HRESULT MFAddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept;
 HRESULT MFRemovePeriodicCallback(DWORD key) noexcept;
 HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept;

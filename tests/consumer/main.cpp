@@ -1,8 +1,10 @@
 // Uses the installed wq package: every available back-end dispatches one item through the
-// type-erased registry, and the concrete mpmc type works directly.
+// type-erased registry, the concrete mpmc type works directly, and the MF layer (wq::mf) runs one
+// item through a platform.
 #include <wq/async_result.hpp>
 #include <wq/engine.hpp>
 #include <wq/event.hpp>
+#include <wq/mfapi.hpp>
 #include <wq/mpmc_engine.hpp>
 
 #include <chrono>
@@ -27,5 +29,12 @@ int main() {
     const bool ok = concrete.put(item.get()) == S_OK &&
                     done.wait(std::chrono::seconds{60}) == WaitStatus::signalled;
     std::printf("MpmcEngine direct: %s\n", ok ? "ok" : "FAILED");
-    return failures == 0 && ok ? 0 : 1;
+    Platform platform("mutex");
+    Event mf_done;
+    ComPtr<AsyncResult> mf_item = AsyncResult::create(nullptr, nullptr, nullptr, mf_done.handle());
+    const bool mf_ok =
+        platform.PutWorkItemEx(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, mf_item.get()) == S_OK &&
+        mf_done.wait(std::chrono::seconds{60}) == WaitStatus::signalled;
+    std::printf("wq::mf platform: %s\n", mf_ok ? "ok" : "FAILED");
+    return failures == 0 && ok && mf_ok ? 0 : 1;
 }

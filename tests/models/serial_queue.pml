@@ -1,4 +1,5 @@
-/* serial_queue.pml — the serial queue's "scheduled" hand-off, SerialQueue in engine/mfapi.cpp:
+/* serial_queue.pml — the serial queue's "scheduled" hand-off, PumpedQueue in engine/mf/queues.cpp
+ * (a run of the pump takes a batch; modelled with batches of one entry):
  *   - put_user → enqueue: under the queue's mutex, refused once closed; the entry joins the FIFO,
  *     pending++; if no pump is scheduled, scheduled_ = true and, after the mutex, the pump goes to
  *     the target queue (target_.put_pump: the engine's put)

@@ -1,11 +1,12 @@
 // wq/detail/item_fifo.hpp — a FIFO of items linked through their own OVERLAPPED (InternalHigh,
 // "used internally to queue the work item"): no allocation per item. Not thread-safe: its owner's
-// lock guards it. Used by the priority lanes (priority_lanes.hpp) and the MF layer's serial
-// queues (engine/mfapi.cpp).
+// lock guards it. Used by the priority lanes (priority_lanes.hpp) and the MF layer's pumped
+// queues (engine/mf/queues.cpp).
 #pragma once
 
 #include "wq/types.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace wq::detail {
@@ -33,6 +34,43 @@ public:
             tail_ = nullptr;
         }
         return item;
+    }
+
+    /// Moves the oldest items to `into` (empty), at most `most` of them, while `keep(item)` holds
+    /// for the next one; returns how many moved. A walk of the moved items.
+    template <class Keep>
+    std::size_t take_front(std::size_t most, const Keep& keep, ItemFifo& into) noexcept {
+        std::size_t taken = 0;
+        MFASYNCRESULT* last = nullptr;
+        for (MFASYNCRESULT* at = head_; at != nullptr && taken < most && keep(at);
+             last = at, at = next_of(at)) {
+            ++taken;
+        }
+        if (taken == 0) {
+            return 0;
+        }
+        into.head_ = head_;
+        into.tail_ = last;
+        head_ = next_of(last);
+        set_next(last, nullptr);
+        if (head_ == nullptr) {
+            tail_ = nullptr;
+        }
+        return taken;
+    }
+
+    /// Puts every item of `front` before this FIFO's oldest, in their order; `front` is left
+    /// empty.
+    void prepend(ItemFifo& front) noexcept {
+        if (front.head_ == nullptr) {
+            return;
+        }
+        set_next(front.tail_, head_);
+        if (tail_ == nullptr) {
+            tail_ = front.tail_;
+        }
+        head_ = front.head_;
+        front.head_ = front.tail_ = nullptr;
     }
 
     /// Takes `item` out wherever it is (a walk: for the rare path that takes back a refused put);

@@ -1,5 +1,5 @@
 // The table of scheduled and waiting items, the same on every OS (mf_timers.hpp).
-#include "mf_timers.hpp"
+#include "timers.hpp"
 
 #include "wq/detail/dispatch.hpp"
 
@@ -114,7 +114,7 @@ HRESULT Timers::schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_
 
 HRESULT Timers::add_periodic(MFASYNCRESULT* item, Clock::duration period,
                              MFWORKITEM_KEY* key) noexcept {
-    return hold_until(item, period, period, key);
+    return hold_until(item, Clock::duration::zero(), period, key);  // the first tick at once
 }
 
 template <class Hold>

@@ -1,7 +1,7 @@
 // The MF layer's reactor on Windows (mf_timers.hpp): one thread sleeping on a condition variable
 // until the earliest due time; each waiting item a TP_WAIT of the system thread pool (the wait
 // takes the signal, so an auto-reset event releases one waiter per signal, as WaitForSingleObject).
-#include "mf_timers.hpp"
+#include "timers.hpp"
 
 #include <condition_variable>
 #include <mutex>

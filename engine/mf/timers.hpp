@@ -86,7 +86,7 @@ public:
 
     /// Holds `item` (a reference; its queued mark is the caller's) until `delay` has passed.
     HRESULT schedule(MFASYNCRESULT* item, Clock::duration delay, MFWORKITEM_KEY* key) noexcept;
-    /// Hands `item` over every `period` (the first time one period from now) until it is
+    /// Hands `item` over every `period` (the first time at once, as MF) until it is
     /// cancelled. The table holds a reference but no queued mark: a tick that finds the item still
     /// queued from the last one is skipped. Shutdown drops it (no MF_E_SHUTDOWN hand-over).
     HRESULT add_periodic(MFASYNCRESULT* item, Clock::duration period, MFWORKITEM_KEY* key) noexcept;

@@ -8,7 +8,7 @@
 //    event is taken (read) for the oldest, a manual-reset event's releases them all;
 //  - an eventfd of its own that stop() signals.
 // An event must stay open while items wait on it (as a HANDLE must on Windows).
-#include "mf_timers.hpp"
+#include "timers.hpp"
 
 #include "counter_fd_linux.hpp"
 #include "wq/event.hpp"

@@ -1,0 +1,267 @@
+// MF's work-queue API (wq/mfapi.hpp): the Platform object API over a PlatformState
+// (platform.hpp), and MF's free functions over the process-wide platform.
+#include "platform.hpp"
+
+#include "wq/detail/dispatch.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+namespace wq {
+
+// ---- Platform (the object API)
+
+Platform::Platform(std::string_view backend, const Options& options)
+    : state_(std::make_unique<mf_detail::PlatformState>(backend, options)) {}
+Platform::~Platform() = default;
+
+HRESULT Platform::AllocateWorkQueue(DWORD* queue) noexcept {
+    return state_->allocate(MF_STANDARD_WORKQUEUE, queue);
+}
+HRESULT Platform::AllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept {
+    return state_->allocate(type, queue);
+}
+HRESULT Platform::AllocateSerialWorkQueue(DWORD target, DWORD* queue) noexcept {
+    return state_->allocate_serial(target, queue);
+}
+HRESULT Platform::LockWorkQueue(DWORD queue) noexcept {
+    return state_->lock(queue);
+}
+HRESULT Platform::UnlockWorkQueue(DWORD queue) noexcept {
+    return state_->unlock(queue);
+}
+HRESULT Platform::LockSharedWorkQueue(const wchar_t* usage_class, LONG /*base_priority*/,
+                                      DWORD* task_id, DWORD* queue) noexcept {
+    return state_->lock_shared(usage_class, task_id, queue);
+}
+HRESULT Platform::PutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept {
+    return PutWorkItem2(queue, 0, callback, state);
+}
+HRESULT Platform::PutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
+                               IUnknown* state) noexcept {
+    if (callback == nullptr) {
+        return E_POINTER;
+    }
+    const ComPtr<AsyncResult> result = AsyncResult::create(callback, state);
+    if (!result) {
+        return E_OUTOFMEMORY;
+    }
+    return state_->put(queue, priority, result.get());
+}
+HRESULT Platform::PutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept {
+    return state_->put(queue, 0, result);
+}
+HRESULT Platform::PutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept {
+    return state_->put(queue, priority, result);
+}
+HRESULT Platform::InvokeCallback(IMFAsyncResult* result) noexcept {
+    return state_->invoke_callback(result);
+}
+HRESULT Platform::ScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state,
+                                   std::int64_t timeout, MFWORKITEM_KEY* key) noexcept {
+    // Not MFCreateAsyncResult's result: the layer's own items do not lock the platform.
+    const ComPtr<AsyncResult> result = AsyncResult::create(callback, state);
+    if (!result) {
+        return E_OUTOFMEMORY;
+    }
+    return state_->schedule(result.get(), timeout, key);  // the timers hold their own reference
+}
+HRESULT Platform::ScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                                     MFWORKITEM_KEY* key) noexcept {
+    return state_->schedule(result, timeout, key);
+}
+HRESULT Platform::ScheduleWorkItemAfter(IMFAsyncResult* result, std::chrono::nanoseconds delay,
+                                        MFWORKITEM_KEY* key) noexcept {
+    return state_->schedule_after(result, delay, key);
+}
+HRESULT Platform::AddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context,
+                                      DWORD* key) noexcept {
+    return state_->periodic().add(callback, context, key);
+}
+HRESULT Platform::RemovePeriodicCallback(DWORD key) noexcept {
+    return state_->periodic().remove(key);
+}
+HRESULT Platform::PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
+                                     MFWORKITEM_KEY* key) noexcept {
+    return state_->put_waiting(event, priority, result, key);
+}
+HRESULT Platform::CancelWorkItem(MFWORKITEM_KEY key) noexcept {
+    return state_->cancel(key);
+}
+HRESULT Platform::Shutdown() noexcept {
+    return state_->shutdown();
+}
+Engine& Platform::engine() noexcept {
+    return state_->engine();
+}
+EngineCounters Platform::counters() const noexcept {
+    return state_->counters();
+}
+
+// ---- The process-wide platform (MF's free functions)
+
+namespace {
+
+std::mutex global_mutex;
+ULONG global_startups = 0;  // guarded by global_mutex
+std::atomic<Platform*> global_platform{nullptr};
+// Platforms shut down stay allocated until the process ends: a call racing MFShutdown on another
+// thread may still hold the pointer, and must get MF_E_SHUTDOWN, not freed memory.
+std::vector<std::unique_ptr<Platform>>& retired_platforms() {
+    static std::vector<std::unique_ptr<Platform>> retired;
+    return retired;
+}
+
+Platform* platform() noexcept {
+    // acquire, pairs with the release in MFStartupOn: the platform is fully built.
+    return global_platform.load(std::memory_order_acquire);
+}
+
+}  // namespace
+
+HRESULT MFStartupOn(std::string_view backend, const Options& options) noexcept {
+    const std::lock_guard lock(global_mutex);
+    if (global_startups != 0) {
+        ++global_startups;
+        return S_OK;
+    }
+    try {
+        retired_platforms().push_back(std::make_unique<Platform>(backend, options));
+    } catch (const std::bad_alloc&) {
+        return E_OUTOFMEMORY;
+    } catch (const std::invalid_argument&) {
+        return E_INVALIDARG;
+    } catch (const std::exception&) {
+        return E_FAIL;  // the back-end cannot run here (make_engine's reason)
+    }
+    global_platform.store(retired_platforms().back().get(), std::memory_order_release);
+    ++global_startups;
+    return S_OK;
+}
+
+HRESULT MFStartup(ULONG version, DWORD /*flags*/) noexcept {
+    if (version != MF_VERSION) {
+        return MF_E_BAD_STARTUP_VERSION;
+    }
+    const char* backend = std::getenv("WQ_MF_BACKEND");  // NOLINT(concurrency-mt-unsafe)
+    return MFStartupOn(backend != nullptr && *backend != '\0' ? backend : "native");
+}
+
+HRESULT MFShutdown() noexcept {
+    Platform* last = nullptr;
+    {
+        const std::lock_guard lock(global_mutex);
+        Platform* current = platform();
+        if (global_startups == 0 || current == nullptr) {
+            return S_OK;  // as MF: nothing to shut down
+        }
+        if (detail::current_worker_engine() == &current->engine()) {
+            return E_ILLEGAL_METHOD_CALL;
+        }
+        if (--global_startups == 0) {
+            last = current;
+            global_platform.store(nullptr, std::memory_order_release);
+        }
+    }
+    return last == nullptr ? S_OK : last->Shutdown();
+}
+
+namespace {
+/// Calls `member` on the process-wide platform, or returns MF_E_SHUTDOWN without one.
+template <class Call>
+HRESULT on_platform(const Call& call) noexcept {
+    Platform* current = platform();
+    return current == nullptr ? MF_E_SHUTDOWN : call(*current);
+}
+}  // namespace
+
+HRESULT MFAllocateWorkQueue(DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) { return p.AllocateWorkQueue(queue); });
+}
+HRESULT MFAllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) { return p.AllocateWorkQueueEx(type, queue); });
+}
+HRESULT MFAllocateSerialWorkQueue(DWORD target, DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) { return p.AllocateSerialWorkQueue(target, queue); });
+}
+HRESULT MFLockWorkQueue(DWORD queue) noexcept {
+    return on_platform([&](Platform& p) { return p.LockWorkQueue(queue); });
+}
+HRESULT MFUnlockWorkQueue(DWORD queue) noexcept {
+    return on_platform([&](Platform& p) { return p.UnlockWorkQueue(queue); });
+}
+HRESULT MFLockSharedWorkQueue(const wchar_t* usage_class, LONG base_priority, DWORD* task_id,
+                              DWORD* queue) noexcept {
+    return on_platform([&](Platform& p) {
+        return p.LockSharedWorkQueue(usage_class, base_priority, task_id, queue);
+    });
+}
+HRESULT MFPutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept {
+    return on_platform([&](Platform& p) { return p.PutWorkItem(queue, callback, state); });
+}
+HRESULT MFPutWorkItem2(DWORD queue, LONG priority, IMFAsyncCallback* callback,
+                       IUnknown* state) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.PutWorkItem2(queue, priority, callback, state); });
+}
+HRESULT MFPutWorkItemEx(DWORD queue, IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.PutWorkItemEx(queue, result); });
+}
+HRESULT MFPutWorkItemEx2(DWORD queue, LONG priority, IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.PutWorkItemEx2(queue, priority, result); });
+}
+HRESULT MFInvokeCallback(IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.InvokeCallback(result); });
+}
+
+HRESULT MFScheduleWorkItem(IMFAsyncCallback* callback, IUnknown* state, std::int64_t timeout,
+                           MFWORKITEM_KEY* key) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.ScheduleWorkItem(callback, state, timeout, key); });
+}
+HRESULT MFScheduleWorkItemEx(IMFAsyncResult* result, std::int64_t timeout,
+                             MFWORKITEM_KEY* key) noexcept {
+    return on_platform([&](Platform& p) { return p.ScheduleWorkItemEx(result, timeout, key); });
+}
+HRESULT MFAddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept {
+    return on_platform([&](Platform& p) { return p.AddPeriodicCallback(callback, context, key); });
+}
+HRESULT MFRemovePeriodicCallback(DWORD key) noexcept {
+    return on_platform([&](Platform& p) { return p.RemovePeriodicCallback(key); });
+}
+HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept {
+    if (periodicity == nullptr) {
+        return E_POINTER;
+    }
+    *periodicity = periodic_period_ms;
+    return S_OK;
+}
+HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
+                             MFWORKITEM_KEY* key) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.PutWaitingWorkItem(event, priority, result, key); });
+}
+HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept {
+    return on_platform([&](Platform& p) { return p.CancelWorkItem(key); });
+}
+
+HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,
+                            IMFAsyncResult** result) noexcept {
+    if (result == nullptr) {
+        return E_POINTER;
+    }
+    ComPtr<AsyncResult> created = AsyncResult::create(callback, state, object);
+    if (!created) {
+        *result = nullptr;
+        return E_OUTOFMEMORY;
+    }
+    *result = created.detach();
+    return S_OK;
+}
+
+}  // namespace wq
