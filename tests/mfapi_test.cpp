@@ -35,6 +35,7 @@ using ::MFAllocateWorkQueueEx;
 using ::MFCancelWorkItem;
 using ::MFCreateAsyncResult;
 using ::MFInvokeCallback;
+using ::MFLockPlatform;
 using ::MFLockSharedWorkQueue;
 using ::MFLockWorkQueue;
 using ::MFPutWaitingWorkItem;
@@ -45,6 +46,7 @@ using ::MFPutWorkItemEx2;
 using ::MFRemovePeriodicCallback;
 using ::MFScheduleWorkItem;
 using ::MFScheduleWorkItemEx;
+using ::MFUnlockPlatform;
 using ::MFUnlockWorkQueue;
 constexpr bool real_mf = true;
 inline HRESULT start(const std::string& /*backend*/) {
@@ -1145,22 +1147,46 @@ TEST_P(MfApi, KnownDifferenceNoTickAfterThePeriodicCallbackIsRemoved) {
     }
 }
 
-// Shutdown with items still scheduled or waiting: wq completes them — handed to their queues at
-// once with status MF_E_SHUTDOWN — rather than dropping them; real MF under Wine drops them (their
-// callbacks never run).
+#if !defined(WQ_TEST_REAL_MF)
+/// Sets wq's platform_shutdown_wait for a scope, then puts the old one back.
+class ShutdownWait {
+public:
+    explicit ShutdownWait(std::chrono::milliseconds wait) : old_(wq::platform_shutdown_wait()) {
+        wq::set_platform_shutdown_wait(wait);
+    }
+    ShutdownWait(const ShutdownWait&) = delete;
+    ShutdownWait& operator=(const ShutdownWait&) = delete;
+    ~ShutdownWait() { wq::set_platform_shutdown_wait(old_); }
+
+private:
+    std::chrono::milliseconds old_;
+};
+#endif
+
+// Shutdown with items still scheduled or waiting. Their results (MFCreateAsyncResult's) hold the
+// platform, so the last MFShutdown waits for them (MF's docs; wq bounds the wait, here to 0): wq
+// then completes what is still held — handed to its queue at once with status MF_E_SHUTDOWN. Real
+// MF under Wine returns from MFShutdown at once and keeps the platform while results hold it: the
+// scheduled item runs at its due time with S_OK.
 TEST_P(MfApi, KnownDifferenceShutdownWithItemsScheduledOrWaiting) {
+#if !defined(WQ_TEST_REAL_MF)
+    const ShutdownWait no_wait(std::chrono::milliseconds{0});
+#endif
     TimedLog log;
     auto scheduled = log.callback(7);
     auto waiting = log.callback(8);
     wq::Event event{wq::EventReset::automatic};
     MFWORKITEM_KEY key = 0;
-    ASSERT_EQ(api::MFScheduleWorkItem(scheduled.get(), nullptr, -60'000, &key), S_OK);
+    ASSERT_EQ(api::MFScheduleWorkItemEx(new_result(scheduled.get()).get(),
+                                        api::real_mf ? -300 : -60'000, &key),
+              S_OK);
     ASSERT_EQ(api::MFPutWaitingWorkItem(event.handle(), 0, new_result(waiting.get()).get(), &key),
               S_OK);
     drain();
     if (api::real_mf) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{200});
-        EXPECT_EQ(log.finished.load(), 0);
+        ASSERT_TRUE(eventually([&] { return log.finished.load() >= 1; }));
+        EXPECT_EQ(log.order.front(), 7) << "the scheduled item first, at its due time";
+        EXPECT_EQ(log.statuses.front(), S_OK);
     } else {
         EXPECT_EQ(log.finished.load(), 2);
         std::sort(log.order.begin(), log.order.end());
@@ -1172,6 +1198,86 @@ TEST_P(MfApi, KnownDifferenceShutdownWithItemsScheduledOrWaiting) {
             MF_E_SHUTDOWN);
     }
 }
+
+// The platform lock. MF's docs: MFShutdown "blocks until the platform is unlocked, or until a fixed
+// wait period has elapsed"; MFCreateAsyncResult's result holds the platform until it is released,
+// as MFLockPlatform does until MFUnlockPlatform. While a holder keeps it after MFShutdown was
+// called, puts, allocations, schedules and cancels are served, on both sides. wq's MFShutdown
+// waits meanwhile (as the docs say) and shuts the platform down once it is let go; Wine's returns
+// at once and the platform lives on until the last lock in the process goes.
+TEST_P(MfApi, KnownDifferenceShutdownWhileSomethingHoldsThePlatform) {
+#if !defined(WQ_TEST_REAL_MF)
+    const ShutdownWait hang_guard(std::chrono::seconds{60});  // a hang guard, not a timing
+#endif
+    for (const bool by_result : {true, false}) {
+        if (!started_) {
+            ASSERT_EQ(api::start(GetParam()), S_OK);
+            started_ = true;
+        }
+        auto callback = wq::make_callback([](IMFAsyncResult*) {});
+        IMFAsyncResult* held = nullptr;
+        if (by_result) {
+            ASSERT_EQ(api::MFCreateAsyncResult(nullptr, callback.get(), nullptr, &held), S_OK);
+        } else {
+            ASSERT_EQ(api::MFLockPlatform(), S_OK);
+        }
+        std::atomic<bool> returned{false};
+        std::thread shutdown([&] {
+            EXPECT_EQ(api::stop(), S_OK);
+            returned.store(true);
+        });
+        started_ = false;  // stopped here
+        if (api::real_mf) {
+            shutdown.join();  // Wine's returns at once
+        } else {
+            // Likely waiting by now; if not, the calls below come before it and hold the same.
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        }
+        DWORD queue = 0;
+        EXPECT_EQ(api::MFAllocateWorkQueue(&queue), S_OK);
+        std::atomic<int> runs{0};
+        auto counted = wq::make_callback([&](IMFAsyncResult*) { runs.fetch_add(1); });
+        EXPECT_EQ(api::MFPutWorkItem(queue, counted.get(), nullptr), S_OK);
+        EXPECT_TRUE(eventually([&] { return runs.load() == 1; }));
+        MFWORKITEM_KEY key = 0;
+        EXPECT_EQ(api::MFScheduleWorkItem(counted.get(), nullptr, -3'600'000, &key), S_OK);
+        EXPECT_EQ(api::MFCancelWorkItem(key), S_OK);
+        EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
+        if (!api::real_mf) {
+            EXPECT_FALSE(returned.load()) << "MFShutdown returned while the platform was held";
+        }
+        if (by_result) {
+            held->Release();  // the last lock
+        } else {
+            ASSERT_EQ(api::MFUnlockPlatform(), S_OK);
+        }
+        if (!api::real_mf) {
+            // (Wine's platform lives on while anything in the process holds it: results earlier
+            // tests left, such as a periodic callback's, keep it up there.)
+            shutdown.join();
+            EXPECT_EQ(
+                api::MFPutWorkItem(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, counted.get(), nullptr),
+                MF_E_SHUTDOWN)
+                << "the platform did not shut down once it was let go";
+        }
+    }
+}
+
+#if !defined(WQ_TEST_REAL_MF)
+// wq's wait is bounded (set_platform_shutdown_wait): a result kept past it does not keep the
+// platform; MFShutdown shuts it down after the wait, and the late release is harmless.
+TEST_P(MfApi, ShutdownWaitsForThePlatformLockOnlySoLong) {
+    const ShutdownWait short_wait(std::chrono::milliseconds{20});
+    auto callback = wq::make_callback([](IMFAsyncResult*) {});
+    IMFAsyncResult* held = nullptr;
+    ASSERT_EQ(api::MFCreateAsyncResult(nullptr, callback.get(), nullptr, &held), S_OK);
+    drain();
+    EXPECT_EQ(api::MFPutWorkItem(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, callback.get(), nullptr),
+              MF_E_SHUTDOWN);
+    held->Release();
+    EXPECT_EQ(api::MFUnlockPlatform(), S_OK) << "an unlock with no lock held changes nothing";
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(Platforms, MfApi, ::testing::ValuesIn(api::platforms()),
                          [](const ::testing::TestParamInfo<std::string>& param) {

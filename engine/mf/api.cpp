@@ -5,6 +5,9 @@
 #include "wq/detail/dispatch.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -93,6 +96,9 @@ HRESULT Platform::PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult
 HRESULT Platform::CancelWorkItem(MFWORKITEM_KEY key) noexcept {
     return state_->cancel(key);
 }
+bool Platform::on_own_thread() noexcept {
+    return state_->on_own_thread();
+}
 HRESULT Platform::Shutdown() noexcept {
     return state_->shutdown();
 }
@@ -124,9 +130,39 @@ Platform* platform() noexcept {
 
 }  // namespace
 
+// The platform lock (MFLockPlatform): counted apart from the startups, waited for by the last
+// MFShutdown.
+std::mutex lock_mutex;
+std::condition_variable unlocked;
+long platform_locks = 0;  // guarded by lock_mutex
+std::atomic<std::int64_t> shutdown_wait_ms{5000};
+
+HRESULT MFLockPlatform() noexcept {
+    const std::lock_guard lock(lock_mutex);
+    ++platform_locks;
+    return S_OK;
+}
+
+HRESULT MFUnlockPlatform() noexcept {
+    const std::lock_guard lock(lock_mutex);
+    if (platform_locks > 0 && --platform_locks == 0) {
+        unlocked.notify_all();
+    }
+    return S_OK;
+}
+
+void set_platform_shutdown_wait(std::chrono::milliseconds wait) noexcept {
+    shutdown_wait_ms.store(wait.count() < 0 ? 0 : wait.count(), std::memory_order_relaxed);
+}
+
+std::chrono::milliseconds platform_shutdown_wait() noexcept {
+    return std::chrono::milliseconds{shutdown_wait_ms.load(std::memory_order_relaxed)};
+}
+
 HRESULT MFStartupOn(std::string_view backend, const Options& options) noexcept {
     const std::lock_guard lock(global_mutex);
-    if (global_startups != 0) {
+    // A platform whose last MFShutdown still waits for the platform lock is taken up again.
+    if (global_startups != 0 || platform() != nullptr) {
         ++global_startups;
         return S_OK;
     }
@@ -160,15 +196,28 @@ HRESULT MFShutdown() noexcept {
         if (global_startups == 0 || current == nullptr) {
             return S_OK;  // as MF: nothing to shut down
         }
-        if (detail::current_worker_engine() == &current->engine()) {
-            return E_ILLEGAL_METHOD_CALL;
+        if (current->on_own_thread()) {
+            return E_ILLEGAL_METHOD_CALL;  // a callback cannot wait for its own platform
         }
-        if (--global_startups == 0) {
-            last = current;
-            global_platform.store(nullptr, std::memory_order_release);
+        if (--global_startups != 0) {
+            return S_OK;
         }
+        last = current;
     }
-    return last == nullptr ? S_OK : last->Shutdown();
+    // MF's docs: MFShutdown "blocks until the platform is unlocked, or until a fixed wait period
+    // has elapsed". The platform serves every call meanwhile.
+    {
+        std::unique_lock lock(lock_mutex);
+        (void)unlocked.wait_for(lock, platform_shutdown_wait(), [] { return platform_locks == 0; });
+    }
+    {
+        const std::lock_guard lock(global_mutex);
+        if (global_startups != 0) {
+            return S_OK;  // started again while it waited: it lives on
+        }
+        global_platform.store(nullptr, std::memory_order_release);
+    }
+    return last->Shutdown();
 }
 
 namespace {
@@ -255,8 +304,11 @@ HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnkno
     if (result == nullptr) {
         return E_POINTER;
     }
-    ComPtr<AsyncResult> created = AsyncResult::create(callback, state, object);
+    (void)MFLockPlatform();  // until the result is destroyed, as MF's default result does
+    ComPtr<AsyncResult> created =
+        AsyncResult::create(callback, state, object, nullptr, [] { (void)MFUnlockPlatform(); });
     if (!created) {
+        (void)MFUnlockPlatform();
         *result = nullptr;
         return E_OUTOFMEMORY;
     }

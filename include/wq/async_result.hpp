@@ -160,10 +160,13 @@ private:
 class AsyncResult final : public detail::HeapObject<AsyncResult, MFASYNCRESULT, IMFAsyncResult> {
 public:
     /// Returns nullptr only when out of memory. `callback` may be null when `event` is set.
+    /// `destroyed`, if given, is called when the result is destroyed (the MF layer's
+    /// MFCreateAsyncResult unlocks the platform there).
     static ComPtr<AsyncResult> create(IMFAsyncCallback* callback, IUnknown* state = nullptr,
-                                      IUnknown* object = nullptr, HANDLE event = nullptr) noexcept {
-        return ComPtr<AsyncResult>::adopt(new (std::nothrow)
-                                              AsyncResult(callback, state, object, event));
+                                      IUnknown* object = nullptr, HANDLE event = nullptr,
+                                      void (*destroyed)() = nullptr) noexcept {
+        return ComPtr<AsyncResult>::adopt(
+            new (std::nothrow) AsyncResult(callback, state, object, event, destroyed));
     }
 
     HRESULT GetState(IUnknown** state) override { return share_out(state_, state); }
@@ -177,9 +180,9 @@ public:
 
 private:
     friend class detail::HeapObject<AsyncResult, MFASYNCRESULT, IMFAsyncResult>;
-    AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object,
-                HANDLE event) noexcept
-        : state_(state), object_(object) {
+    AsyncResult(IMFAsyncCallback* callback, IUnknown* state, IUnknown* object, HANDLE event,
+                void (*destroyed)()) noexcept
+        : state_(state), object_(object), destroyed_(destroyed) {
         detail::zero_item_fields(*this);
         pCallback = callback;
         hEvent = event;
@@ -194,6 +197,9 @@ private:
             if (held != nullptr) {
                 held->Release();
             }
+        }
+        if (destroyed_ != nullptr) {
+            destroyed_();
         }
     }
     static HRESULT share_out(IUnknown* held, IUnknown** out) noexcept {
@@ -210,6 +216,7 @@ private:
 
     IUnknown* state_;
     IUnknown* object_;
+    void (*destroyed_)();
 };
 
 /// An IMFAsyncCallback that calls `F` — any callable taking IMFAsyncResult*. If F returns HRESULT,

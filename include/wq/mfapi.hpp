@@ -148,7 +148,10 @@ public:
                                 DWORD* key) noexcept;
     HRESULT RemovePeriodicCallback(DWORD key) noexcept;
     /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
+    /// E_ILLEGAL_METHOD_CALL from one of the platform's threads.
     HRESULT Shutdown() noexcept;
+    /// True on one of the platform's threads (in a callback of one of its queues).
+    [[nodiscard]] bool on_own_thread() noexcept;
 
     /// The engine the platform queues run on (its counters count the platform's own hand-offs: a
     /// serial queue's pump run is one dispatch, however many items it ran).
@@ -167,8 +170,19 @@ HRESULT MFStartupOn(std::string_view backend, const Options& options = {}) noexc
 /// MF's MFStartup: the back-end named by $WQ_MF_BACKEND, else "native". `version` must be
 /// MF_VERSION (else MF_E_BAD_STARTUP_VERSION, as MF).
 HRESULT MFStartup(ULONG version, DWORD flags = MFSTARTUP_FULL) noexcept;
-/// Drops one MFStartup reference; the last shuts the platform down (drained).
+/// Drops one MFStartup reference. The last one first waits, as MF's docs say, until the platform
+/// is unlocked (MFLockPlatform; every MFCreateAsyncResult result holds a lock until released) or
+/// platform_shutdown_wait() has passed — the platform serves every call meanwhile — then shuts
+/// the platform down (drained). From one of the platform's callbacks: E_ILLEGAL_METHOD_CALL.
 HRESULT MFShutdown() noexcept;
+/// MF's platform lock: MFShutdown waits for the last MFUnlockPlatform (bounded). An unlock with
+/// no lock held changes nothing.
+HRESULT MFLockPlatform() noexcept;
+HRESULT MFUnlockPlatform() noexcept;
+/// wq's own: how long the last MFShutdown waits for the platform lock to go (MF: "a few
+/// seconds"; wq: 5 s unless set). For tests and for applications that know their results' lives.
+void set_platform_shutdown_wait(std::chrono::milliseconds wait) noexcept;
+[[nodiscard]] std::chrono::milliseconds platform_shutdown_wait() noexcept;
 
 HRESULT MFAllocateWorkQueue(DWORD* queue) noexcept;
 HRESULT MFAllocateWorkQueueEx(MFASYNC_WORKQUEUE_TYPE type, DWORD* queue) noexcept;
@@ -195,7 +209,8 @@ HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept;
 HRESULT MFAddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept;
 HRESULT MFRemovePeriodicCallback(DWORD key) noexcept;
 HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept;
-/// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references.
+/// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references, and a platform lock
+/// (MFLockPlatform) until it is destroyed.
 HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,
                             IMFAsyncResult** result) noexcept;
 
