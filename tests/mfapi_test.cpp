@@ -119,20 +119,22 @@ bool finishes(const Count& count, long long total) {
     return true;
 }
 
-/// A callback whose GetParameters names a queue (or fails, with queue 0).
+/// A callback whose GetParameters names a queue (or fails, with queue 0), or names `queue` with
+/// `flags` whatever it is (the two-argument form).
 class RoutedCallback final : public IMFAsyncCallback {
 public:
-    explicit RoutedCallback(DWORD queue) : queue_(queue) {}
+    explicit RoutedCallback(DWORD queue) : queue_(queue), fails_(queue == 0) {}
+    RoutedCallback(DWORD queue, DWORD flags) : queue_(queue), flags_(flags), fails_(false) {}
     HRESULT QueryInterface(REFIID riid, void** out) override {
         return wq::detail::query_interface<IMFAsyncCallback>(this, riid, out);
     }
     wq::ULONG AddRef() override { return 1; }  // lives on the test's stack, outlives its items
     wq::ULONG Release() override { return 1; }
     HRESULT GetParameters(DWORD* flags, DWORD* queue) override {
-        if (queue_ == 0) {
+        if (fails_) {
             return E_NOTIMPL;
         }
-        *flags = 0;
+        *flags = flags_;
         *queue = queue_;
         return S_OK;
     }
@@ -144,6 +146,8 @@ public:
 
 private:
     DWORD queue_;
+    DWORD flags_ = 0;
+    bool fails_;
 };
 
 class MfApi : public ::testing::TestWithParam<std::string> {
@@ -331,23 +335,14 @@ TEST_P(MfApi, KnownDifferenceASerialQueueOnAMissingTarget) {
     }
 }
 
-// MF's docs: MF_WINDOW_WORKQUEUE is a queue whose thread runs a message loop. Wine's mfplat makes
-// one without the loop (a standard queue); wq has no message loop to offer and refuses.
-TEST_P(MfApi, KnownDifferenceAWindowQueue) {
+// MF's docs: MF_WINDOW_WORKQUEUE is a queue whose thread runs a message loop. Wine's mfplat and
+// wq both give a queue with one thread of its own and no loop: its items run, in order.
+TEST_P(MfApi, AWindowQueueIsAQueueWithOneThread) {
     DWORD queue = 0;
-    const HRESULT hr = api::MFAllocateWorkQueueEx(MF_WINDOW_WORKQUEUE, &queue);
-    if (api::real_mf) {
-        EXPECT_EQ(hr, S_OK);
-        if (hr == S_OK) {
-            std::atomic<int> runs{0};
-            auto callback = wq::make_callback([&](IMFAsyncResult*) { runs.fetch_add(1); });
-            EXPECT_EQ(api::MFPutWorkItem(queue, callback.get(), nullptr), S_OK);
-            EXPECT_TRUE(eventually([&] { return runs.load() == 1; }));
-            EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
-        }
-    } else {
-        EXPECT_EQ(hr, E_NOTIMPL);
-    }
+    ASSERT_EQ(api::MFAllocateWorkQueueEx(MF_WINDOW_WORKQUEUE, &queue), S_OK);
+    EXPECT_NE(queue & MFASYNC_CALLBACK_QUEUE_PRIVATE_MASK, 0U) << std::hex << queue;
+    expect_serial(queue, 500);
+    EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
 }
 
 // MF's docs say a result's OVERLAPPED is "used internally to queue the work item"; wq takes that
@@ -589,6 +584,144 @@ TEST_P(MfApi, InvokeCallbackPutsOnTheQueueGetParametersNames) {
     result->Release();
     ASSERT_TRUE(eventually([&] { return unrouted.runs.load() == 1; }));
     EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
+}
+
+// As Wine: a GetParameters that names a platform id is taken at its word (0 names no queue); one
+// that names an allocated queue that is gone falls back to the STANDARD queue.
+TEST_P(MfApi, InvokeCallbackTakesAPlatformIdAsItIs) {
+    RoutedCallback nowhere(0, 0);
+    IMFAsyncResult* result = nullptr;
+    ASSERT_EQ(api::MFCreateAsyncResult(nullptr, &nowhere, nullptr, &result), S_OK);
+    EXPECT_EQ(api::MFInvokeCallback(result), MF_E_INVALID_WORKQUEUE);
+    result->Release();
+
+    DWORD gone = 0;
+    ASSERT_EQ(api::MFAllocateWorkQueue(&gone), S_OK);
+    ASSERT_EQ(api::MFUnlockWorkQueue(gone), S_OK);
+    RoutedCallback stale(gone, 0);
+    ASSERT_EQ(api::MFCreateAsyncResult(nullptr, &stale, nullptr, &result), S_OK);
+    EXPECT_EQ(api::MFInvokeCallback(result), S_OK);
+    result->Release();
+    EXPECT_TRUE(eventually([&] { return stale.runs.load() == 1; }));
+}
+
+// MF's docs (IMFAsyncCallback::GetParameters): a callback flagged FAST_IO_PROCESSING or SIGNAL
+// "must be invoked from" MFASYNC_CALLBACK_QUEUE_IO or _TIMER, and the platform answers
+// MF_E_INVALID_WORKQUEUE for a queue that is not compatible. wq does so; Wine's mfplat does not
+// look at the flags and runs it.
+TEST_P(MfApi, KnownDifferenceFastIoCallbacksOnlyOnTheIoAndTimerQueues) {
+    for (const DWORD flag :
+         {DWORD{MFASYNC_FAST_IO_PROCESSING_CALLBACK}, DWORD{MFASYNC_SIGNAL_CALLBACK}}) {
+        RoutedCallback fast(MFASYNC_CALLBACK_QUEUE_IO, flag);
+        for (const DWORD queue :
+             {DWORD{MFASYNC_CALLBACK_QUEUE_IO}, DWORD{MFASYNC_CALLBACK_QUEUE_TIMER}}) {
+            EXPECT_EQ(api::MFPutWorkItem(queue, &fast, nullptr), S_OK) << flag << " on " << queue;
+        }
+        const HRESULT elsewhere =
+            api::MFPutWorkItem(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, &fast, nullptr);
+        EXPECT_EQ(elsewhere, api::real_mf ? S_OK : MF_E_INVALID_WORKQUEUE) << flag;
+        const int runs = elsewhere == S_OK ? 3 : 2;
+        EXPECT_TRUE(eventually([&] { return fast.runs.load() == runs; })) << flag;
+    }
+}
+
+// MF's docs (MFAllocateWorkQueueEx) define three queue types; wq refuses another value
+// (E_INVALIDARG), Wine's mfplat makes a queue of it.
+TEST_P(MfApi, KnownDifferenceAnUnknownQueueType) {
+    DWORD queue = 0;
+    const HRESULT hr = api::MFAllocateWorkQueueEx(static_cast<MFASYNC_WORKQUEUE_TYPE>(3), &queue);
+    if (api::real_mf) {
+        EXPECT_EQ(hr, S_OK) << "Wine now refuses it: update the README";
+        if (hr == S_OK) {
+            EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
+        }
+    } else {
+        EXPECT_EQ(hr, E_INVALIDARG);
+    }
+}
+
+// MF's docs (MFLockSharedWorkQueue): "If the value of wszClass is an empty string, this parameter
+// [pdwTaskId] must be NULL" — both refuse one (E_INVALIDARG); without one, both give a queue.
+TEST_P(MfApi, AnEmptyClassTakesNoTaskPointer) {
+    DWORD task = 0;
+    DWORD queue = 0;
+    EXPECT_EQ(api::MFLockSharedWorkQueue(L"", 0, &task, &queue), E_INVALIDARG);
+    ASSERT_EQ(api::MFLockSharedWorkQueue(L"", 0, nullptr, &queue), S_OK);
+    std::atomic<int> runs{0};
+    auto callback = wq::make_callback([&](IMFAsyncResult*) { runs.fetch_add(1); });
+    EXPECT_EQ(api::MFPutWorkItem(queue, callback.get(), nullptr), S_OK);
+    EXPECT_TRUE(eventually([&] { return runs.load() == 1; }));
+    EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
+}
+
+// MF's docs: MFLockSharedWorkQueue gives the queue of its class (an MMCSS task class). wq keeps
+// one queue per class name; Wine's mfplat ignores the name ("Class name is ignored"): one queue
+// for every class.
+TEST_P(MfApi, KnownDifferenceOneSharedQueuePerClass) {
+    DWORD audio = 0;
+    DWORD capture = 0;
+    ASSERT_EQ(api::MFLockSharedWorkQueue(L"Audio", 0, nullptr, &audio), S_OK);
+    ASSERT_EQ(api::MFLockSharedWorkQueue(L"Capture", 0, nullptr, &capture), S_OK);
+    if (api::real_mf) {
+        EXPECT_EQ(audio, capture) << "Wine now keeps a queue per class: update the README";
+    } else {
+        EXPECT_NE(audio, capture);
+    }
+    EXPECT_EQ(api::MFUnlockWorkQueue(audio), S_OK);
+    EXPECT_EQ(api::MFUnlockWorkQueue(capture), S_OK);
+}
+
+// MFShutdown with a callback running: wq's drains — it returns once the callback (and what is
+// queued) has run. Wine's returns at once, the callback still running.
+TEST_P(MfApi, KnownDifferenceShutdownWithACallbackRunning) {
+    std::atomic<bool> release{false};
+    std::atomic<bool> started{false};
+    std::atomic<bool> done{false};
+    auto blocker = wq::make_callback([&](IMFAsyncResult*) {
+        started.store(true);
+        eventually([&] { return release.load(); });  // ends: released below, or 20 s
+        done.store(true);
+    });
+    ASSERT_EQ(api::MFPutWorkItem(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, blocker.get(), nullptr),
+              S_OK);
+    ASSERT_TRUE(eventually([&] { return started.load(); }));
+    // wq's shutdown waits for the callback, so something must release it meanwhile; Wine's returns
+    // first and the release comes after.
+    std::thread releaser;
+    if (!api::real_mf) {
+        releaser = std::thread([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds{30});
+            release.store(true);
+        });
+    }
+    drain();
+    const bool done_at_return = done.load();
+    release.store(true);
+    if (releaser.joinable()) {
+        releaser.join();
+    }
+    EXPECT_EQ(done_at_return, !api::real_mf);
+    EXPECT_TRUE(eventually([&] { return done.load(); }));
+}
+
+// Null arguments: wq answers E_POINTER; real MF dereferences them (an access violation), so the
+// real side is not run.
+TEST_P(MfApi, KnownDifferenceNullArguments) {
+    if (api::real_mf) {
+        GTEST_SKIP() << "mfplat dereferences null arguments";
+    }
+    EXPECT_EQ(api::MFAllocateWorkQueue(nullptr), E_POINTER);
+    EXPECT_EQ(api::MFAllocateWorkQueueEx(MF_STANDARD_WORKQUEUE, nullptr), E_POINTER);
+    EXPECT_EQ(api::MFAllocateSerialWorkQueue(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, nullptr),
+              E_POINTER);
+    EXPECT_EQ(api::MFPutWorkItem(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, nullptr, nullptr),
+              E_POINTER);
+    EXPECT_EQ(api::MFPutWorkItemEx(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, nullptr), E_POINTER);
+    EXPECT_EQ(api::MFInvokeCallback(nullptr), E_POINTER);
+    EXPECT_EQ(api::MFCreateAsyncResult(nullptr, nullptr, nullptr, nullptr), E_POINTER);
+    EXPECT_EQ(api::MFScheduleWorkItemEx(nullptr, -1, nullptr), E_POINTER);
+    EXPECT_EQ(api::MFLockSharedWorkQueue(nullptr, 0, nullptr, nullptr), E_POINTER);
+    EXPECT_EQ(api::MFAddPeriodicCallback(nullptr, nullptr, nullptr), E_POINTER);
 }
 
 TEST_P(MfApi, ASharedQueueIsOnePerClass) {

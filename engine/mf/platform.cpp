@@ -67,10 +67,10 @@ HRESULT PlatformState::allocate(MFASYNC_WORKQUEUE_TYPE type, DWORD* id) noexcept
         return E_POINTER;
     }
     *id = MFASYNC_CALLBACK_QUEUE_UNDEFINED;
-    if (type == MF_WINDOW_WORKQUEUE) {
-        return E_NOTIMPL;  // no message loop here: README, "Porting MF work-queue code"
-    }
-    if (type != MF_STANDARD_WORKQUEUE && type != MF_MULTITHREADED_WORKQUEUE) {
+    // MF_WINDOW_WORKQUEUE: a thread of its own, as a STANDARD queue's, without the message loop
+    // MF's runs there (as Wine's; README, "Porting MF work-queue code").
+    if (type != MF_STANDARD_WORKQUEUE && type != MF_WINDOW_WORKQUEUE &&
+        type != MF_MULTITHREADED_WORKQUEUE) {
         return E_INVALIDARG;
     }
     try {
@@ -151,6 +151,9 @@ HRESULT PlatformState::lock_shared(const wchar_t* usage_class, DWORD* task_id, D
     if (usage_class == nullptr || id == nullptr) {
         return E_POINTER;
     }
+    if (*usage_class == L'\0' && task_id != nullptr) {
+        return E_INVALIDARG;  // MF's docs: with an empty class, pdwTaskId must be NULL
+    }
     if (task_id != nullptr) {
         *task_id = 0;  // no MMCSS task here
     }
@@ -181,6 +184,12 @@ HRESULT PlatformState::put(DWORD id, LONG priority, IMFAsyncResult* result) noex
     DWORD queue_id = 0;
     if (item->pCallback == nullptr || failed(item->pCallback->GetParameters(&flags, &queue_id))) {
         flags = 0;
+    }
+    // MF's docs (IMFAsyncCallback::GetParameters): a FAST_IO or SIGNAL callback "must be invoked
+    // from" the IO or TIMER queue; on another, the platform answers MF_E_INVALID_WORKQUEUE.
+    if ((flags & (MFASYNC_FAST_IO_PROCESSING_CALLBACK | MFASYNC_SIGNAL_CALLBACK)) != 0 &&
+        id != MFASYNC_CALLBACK_QUEUE_IO && id != MFASYNC_CALLBACK_QUEUE_TIMER) {
+        return MF_E_INVALID_WORKQUEUE;
     }
     // Kept with the item. Before the queue-once check: a result put twice is the same result, its
     // callback the same, so a refused put rewrites the same flags.
