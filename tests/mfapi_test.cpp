@@ -1,12 +1,15 @@
-// Media Foundation's work-queue API, one test source compiled three ways: against wq's layer on
-// Linux (every back-end), against wq's layer on Windows (mingw-w64, under Wine), and against the
-// real mfplat.dll under Wine (WQ_TEST_REAL_MF). The same assertions run in all three; where the
-// real platform and wq's layer differ, a test named KnownDifference* asserts each side's own
-// answer, and the README lists it ("Porting MF work-queue code").
+// Media Foundation's work-queue API, one test source compiled against wq's layer on Linux (every
+// back-end), against wq's layer on Windows (mingw-w64, under Wine), and against the real
+// mfplat.dll under Wine (WQ_TEST_REAL_MF) — and each of those again through RTWorkQ's names
+// (WQ_TEST_RTWQ: wq/rtworkq.hpp, the real rtworkq.dll; tests/rtwq_api.hpp). The same assertions
+// run in all; where the real platform and wq's layer differ, a test named KnownDifference*
+// asserts each side's own answer, and the README lists it ("Porting MF work-queue code").
 #include "wq/async_result.hpp"
 #include "wq/event.hpp"
 
-#if defined(WQ_TEST_REAL_MF)
+#if defined(WQ_TEST_RTWQ)
+#include "rtwq_api.hpp"
+#elif defined(WQ_TEST_REAL_MF)
 #include "wq/types.hpp"  // <windows.h>, <mfapi.h>
 #else
 #include "test_support.hpp"
@@ -26,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#if !defined(WQ_TEST_RTWQ)
 namespace api {
 #if defined(WQ_TEST_REAL_MF)
 using ::MFAddPeriodicCallback;
@@ -74,6 +78,7 @@ inline std::vector<std::string> platforms() {
 }
 #endif
 }  // namespace api
+#endif  // !WQ_TEST_RTWQ
 
 namespace {
 

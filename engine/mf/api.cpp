@@ -128,28 +128,48 @@ Platform* platform() noexcept {
     return global_platform.load(std::memory_order_acquire);
 }
 
-}  // namespace
-
 // The platform lock (MFLockPlatform): counted apart from the startups, waited for by the last
-// MFShutdown.
+// MFShutdown. Every MFCreateAsyncResult result takes and drops it, so the count is an atomic; the
+// mutex and condition variable are only for a shutdown that waits.
+std::atomic<long> platform_locks{0};
+std::atomic<bool> shutdown_waiting{false};
 std::mutex lock_mutex;
 std::condition_variable unlocked;
-long platform_locks = 0;  // guarded by lock_mutex
 std::atomic<std::int64_t> shutdown_wait_ms{5000};
 
+}  // namespace
+
 HRESULT MFLockPlatform() noexcept {
-    const std::lock_guard lock(lock_mutex);
-    ++platform_locks;
+    platform_locks.fetch_add(1, std::memory_order_relaxed);  // a count: nothing to publish
     return S_OK;
 }
 
 HRESULT MFUnlockPlatform() noexcept {
-    const std::lock_guard lock(lock_mutex);
-    if (platform_locks > 0 && --platform_locks == 0) {
+    long held = platform_locks.load(std::memory_order_relaxed);
+    // Ends: the CAS fails only when another lock or unlock moved the count meanwhile.
+    while (held > 0 &&
+           !platform_locks.compare_exchange_weak(held, held - 1, std::memory_order_seq_cst)) {
+    }
+    // (L1) seq_cst, pairs with (L2): either this unlock sees the shutdown waiting and wakes it,
+    // or the shutdown's check sees the count this unlock left.
+    if (held == 1 && shutdown_waiting.load(std::memory_order_seq_cst)) {
+        const std::lock_guard lock(lock_mutex);  // the waiter checks the count under it
         unlocked.notify_all();
     }
     return S_OK;
 }
+
+namespace {
+/// The last MFShutdown's wait: until the platform is unlocked or platform_shutdown_wait() passed.
+void wait_for_platform_unlock() {
+    std::unique_lock lock(lock_mutex);
+    // (L2) seq_cst, pairs with (L1).
+    shutdown_waiting.store(true, std::memory_order_seq_cst);
+    (void)unlocked.wait_for(lock, platform_shutdown_wait(),
+                            [] { return platform_locks.load(std::memory_order_seq_cst) == 0; });
+    shutdown_waiting.store(false, std::memory_order_relaxed);
+}
+}  // namespace
 
 void set_platform_shutdown_wait(std::chrono::milliseconds wait) noexcept {
     shutdown_wait_ms.store(wait.count() < 0 ? 0 : wait.count(), std::memory_order_relaxed);
@@ -206,10 +226,7 @@ HRESULT MFShutdown() noexcept {
     }
     // MF's docs: MFShutdown "blocks until the platform is unlocked, or until a fixed wait period
     // has elapsed". The platform serves every call meanwhile.
-    {
-        std::unique_lock lock(lock_mutex);
-        (void)unlocked.wait_for(lock, platform_shutdown_wait(), [] { return platform_locks == 0; });
-    }
+    wait_for_platform_unlock();
     {
         const std::lock_guard lock(global_mutex);
         if (global_startups != 0) {
