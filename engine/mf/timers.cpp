@@ -10,6 +10,29 @@
 
 namespace wq::mf_detail {
 
+// ---- Reactor: the same on every OS
+
+Reactor::Reactor(Timers& owner) : impl_(make_impl(owner)) {}
+
+Reactor::~Reactor() {
+    stop();
+}
+
+void Reactor::start() {
+    if (!thread_.joinable()) {
+        thread_ = std::thread([this] { run(); });
+    }
+}
+
+void Reactor::stop() noexcept {
+    if (thread_.joinable()) {
+        tell_stop();
+        thread_.join();
+    }
+}
+
+// ---- Timers
+
 Timers::Timers(HandOver hand_over, void* context)
     : hand_over_(hand_over), context_(context), reactor_(*this) {}
 

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -69,8 +70,20 @@ public:
     void stop() noexcept;
 
 private:
+    // What each OS supplies (timers_linux.cpp, timers_windows.cpp); the thread's start, stop and
+    // the object's life are the same everywhere (timers.cpp).
     struct Impl;
-    std::unique_ptr<Impl> impl_;
+    struct ImplDeleter {
+        void operator()(Impl* impl) const noexcept;
+    };
+    static Impl* make_impl(Timers& owner);  // throws std::system_error
+    /// The thread's body: waits and calls the owner until told to stop.
+    void run() noexcept;
+    /// Tells the thread to stop (it returns from run() soon after).
+    void tell_stop() noexcept;
+
+    std::unique_ptr<Impl, ImplDeleter> impl_;
+    std::thread thread_;
 };
 
 class Timers {

@@ -119,19 +119,18 @@ struct Reactor::Impl {
     int timer = -1;
     int wake = -1;
     std::unordered_map<int, Watched> watched;  // by fd; guarded by the owner's lock
-    std::thread thread;
 };
 
-Reactor::Reactor(Timers& owner) : impl_(std::make_unique<Impl>(owner)) {}
-
-Reactor::~Reactor() {
-    stop();
+Reactor::Impl* Reactor::make_impl(Timers& owner) {
+    return new Impl(owner);
 }
 
-void Reactor::start() {
-    if (!impl_->thread.joinable()) {
-        impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
-    }
+void Reactor::ImplDeleter::operator()(Impl* impl) const noexcept {
+    delete impl;
+}
+
+void Reactor::run() noexcept {
+    impl_->run();
 }
 
 void Reactor::arm(Clock::time_point due) noexcept {
@@ -213,12 +212,9 @@ void Reactor::release_unfired(Wait* wait) noexcept {
     delete wait;
 }
 
-void Reactor::stop() noexcept {
-    if (impl_->thread.joinable()) {
-        const std::uint64_t one = 1;
-        while (::write(impl_->wake, &one, sizeof one) < 0 && errno == EINTR) {
-        }
-        impl_->thread.join();
+void Reactor::tell_stop() noexcept {
+    const std::uint64_t one = 1;
+    while (::write(impl_->wake, &one, sizeof one) < 0 && errno == EINTR) {
     }
 }
 

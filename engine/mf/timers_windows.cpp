@@ -58,19 +58,18 @@ struct Reactor::Impl {
     std::condition_variable wake;
     Clock::time_point due = Clock::time_point::max();  // guarded by mutex
     bool stopping = false;                             // guarded by mutex
-    std::thread thread;
 };
 
-Reactor::Reactor(Timers& owner) : impl_(std::make_unique<Impl>(owner)) {}
-
-Reactor::~Reactor() {
-    stop();
+Reactor::Impl* Reactor::make_impl(Timers& owner) {
+    return new Impl(owner);
 }
 
-void Reactor::start() {
-    if (!impl_->thread.joinable()) {
-        impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
-    }
+void Reactor::ImplDeleter::operator()(Impl* impl) const noexcept {
+    delete impl;
+}
+
+void Reactor::run() noexcept {
+    impl_->run();
 }
 
 void Reactor::arm(Clock::time_point due) noexcept {
@@ -117,15 +116,12 @@ void Reactor::release_unfired(Wait* wait) noexcept {
     delete wait;
 }
 
-void Reactor::stop() noexcept {
-    if (impl_->thread.joinable()) {
-        {
-            const std::lock_guard lock(impl_->mutex);
-            impl_->stopping = true;
-        }
-        impl_->wake.notify_one();
-        impl_->thread.join();
+void Reactor::tell_stop() noexcept {
+    {
+        const std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
     }
+    impl_->wake.notify_one();
 }
 
 }  // namespace wq::mf_detail
