@@ -1221,13 +1221,41 @@ class TickCounter final : public wq::detail::HeapObject<TickCounter, IUnknown, I
 public:
     static ComPtr<TickCounter> create() { return ComPtr<TickCounter>::adopt(new TickCounter()); }
     static void tick(IUnknown* context) { static_cast<TickCounter*>(context)->ticks.fetch_add(1); }
+    /// Ticks, and removes its own periodic callback at the first tick that knows its key.
+    static void tick_then_remove(IUnknown* context) {
+        auto* counter = static_cast<TickCounter*>(context);
+        const int ticks = counter->ticks.fetch_add(1) + 1;
+        if (const DWORD key = counter->key.load(); key != 0 && counter->removed.load() == E_FAIL) {
+            counter->removed.store(api::MFRemovePeriodicCallback(key));
+            counter->ticks_at_remove.store(ticks);
+        }
+    }
     std::atomic<int> ticks{0};
+    std::atomic<int> ticks_at_remove{0};
+    std::atomic<DWORD> key{0};
+    std::atomic<HRESULT> removed{E_FAIL};
 
 private:
     friend class wq::detail::HeapObject<TickCounter, IUnknown, IUnknown>;
     TickCounter() = default;
     ~TickCounter() = default;
 };
+
+#if !defined(WQ_TEST_REAL_MF)
+// A periodic callback removed from its own tick: the remove does not wait for that tick (it would
+// wait for itself) and no tick starts after it.
+TEST_P(MfApi, APeriodicCallbackRemovedFromItsOwnTick) {
+    const ComPtr<TickCounter> counter = TickCounter::create();
+    DWORD key = 0;
+    ASSERT_EQ(api::MFAddPeriodicCallback(TickCounter::tick_then_remove, counter.get(), &key), S_OK);
+    counter->key.store(key);  // ticks before this only count
+    ASSERT_TRUE(eventually([&] { return counter->removed.load() != E_FAIL; }));
+    EXPECT_EQ(counter->removed.load(), S_OK);
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});  // ten periods
+    EXPECT_EQ(counter->ticks.load(), counter->ticks_at_remove.load())
+        << "it ticked after it removed itself";
+}
+#endif
 
 /// The references `object` holds now.
 ULONG references(IUnknown* object) {

@@ -12,7 +12,9 @@ namespace {
 // stream/'s loop (one producer, one worker; mf_stream in bench/mf_layer.hpp) on one platform,
 // putting each item by engine.put on the platform's engine (engine), by MFPutWorkItemEx on
 // MFASYNC_CALLBACK_QUEUE_MULTITHREADED (platform), or on a queue of MFAllocateWorkQueueEx
-// (allocated). Same items, same worker, same back-end: the ratios are the MF layer's cost.
+// (allocated: the queue's own engine of the same back-end and worker count, as MF's allocated
+// queues have threads of their own). Same items, same back-end: the ratios are the MF layer's
+// cost.
 enum class Via : std::uint8_t { engine, platform, allocated };
 
 template <class EngineT>

@@ -3,6 +3,7 @@
 
 #include "wq/detail/dispatch.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -146,8 +147,14 @@ bool PumpedQueue::enqueue(Node* node, bool pump) noexcept {
         if (closed_ && !pump) {
             return false;
         }
-        fifos_[order_ == Order::put ? 0 : rank_of_node(node)].push(node);
+        if (order_ == Order::put) {
+            stack_.push(node);
+        } else {
+            fifos_[rank_of_node(node)].push(node);
+        }
         ++pending_;
+        // relaxed: a lingering pump's hint (linger); the entry itself is read under the lock.
+        pushed_.store(pushed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         if (scheduled_) {
             // The pump queued on the target will get to it. (Order::priority: a better entry than
             // the one the pump waits for does not move the pump up — on a queue of one thread
@@ -163,7 +170,9 @@ bool PumpedQueue::enqueue(Node* node, bool pump) noexcept {
 
 std::size_t PumpedQueue::next_rank_locked() const noexcept {
     if (order_ == Order::put) {
-        return rank_of_node(fifos_[0].front());
+        // taken_ is the pump's; read here only when the pump is not running (scheduling it) or
+        // by the pump itself (advance).
+        return rank_of_node(taken_.empty() ? stack_.oldest() : taken_.front());
     }
     std::size_t rank = 0;
     while (fifos_[rank].empty()) {
@@ -185,32 +194,35 @@ void PumpedQueue::run_batch() {
     std::size_t ran = 0;
     const OnExit next([this, &ran] { advance(ran); });
     if (order_ == Order::put) {
-        // The entries queued now, in order, as long as each is of the pump's priority or better
-        // (a worse one waits for the pump to be queued again at its own priority).
+        // The entries queued, taken all at once (the lock held for a swap, the chain put in order
+        // outside it), run in order as long as each is of the pump's priority or better (a worse
+        // one waits for the pump to be queued again at its own priority) — and, once none is
+        // left, those that come while the pump lingers. What is taken and not run stays in
+        // taken_, first for the next run (a throw leaves it there too).
         const std::size_t pump_rank = rank_of_node(&pump_);
-        detail::ItemFifo batch;
-        {
-            const std::lock_guard lock(mutex_);
-            const std::size_t taken = fifos_[0].take_front(
-                pump_batch, [pump_rank](const Node* at) { return rank_of_node(at) <= pump_rank; },
-                batch);
-            if (taken == 0) {
-                // The oldest is worse than the pump's rank (the pump was queued for one that
-                // has run): it runs now, alone.
-                batch.push(fifos_[0].pop());
+        while (ran < pump_batch) {
+            if (taken_.empty()) {
+                MFASYNCRESULT* chain = nullptr;
+                std::uint64_t pushed = 0;
+                {
+                    const std::lock_guard lock(mutex_);
+                    chain = stack_.take();
+                    pushed = pushed_.load(std::memory_order_relaxed);
+                }
+                taken_.append_chain(chain);
+                if (taken_.empty()) {
+                    if (!linger(pushed)) {
+                        return;
+                    }
+                    continue;
+                }
             }
-        }
-        try {
-            while (!batch.empty()) {
-                Node* node = batch.pop();
-                ++ran;
-                run_node(node);
+            if (ran != 0 && rank_of_node(taken_.front()) > pump_rank) {
+                return;  // a worse one next: the pump goes again at its rank
             }
-        } catch (...) {
-            // The rest of the batch goes back before what came since, and runs after.
-            const std::lock_guard lock(mutex_);
-            fifos_[0].prepend(batch);
-            throw;
+            Node* node = taken_.pop();
+            ++ran;
+            run_node(node);
         }
         return;
     }
@@ -227,6 +239,25 @@ void PumpedQueue::run_batch() {
         ++ran;
         run_node(node);
     }
+}
+
+bool PumpedQueue::linger(std::uint64_t pushed) noexcept {
+    // Pauses without touching the producers' lines (a poll would pull the line they write on
+    // every push), then looks once: what came meanwhile is taken as one batch. relaxed: only a
+    // hint to look again; the entries themselves are read under the lock.
+    for (unsigned pauses = 0; pauses < linger_pauses_; ++pauses) {
+        detail::cpu_pause();
+    }
+    const std::uint64_t came = pushed_.load(std::memory_order_relaxed) - pushed;
+    // More than one entry a window is a stream: wait longer, for longer batches. One is a
+    // request answered (a ping-pong), none an end: look sooner.
+    if (came >= 2) {
+        linger_pauses_ = std::min(linger_pauses_ * 2, pump_linger_most);
+    } else {
+        linger_pauses_ =
+            std::max(linger_pauses_ - linger_pauses_ / (came == 1 ? 8 : 2), pump_linger_least);
+    }
+    return came != 0;
 }
 
 void PumpedQueue::advance(std::size_t ran) noexcept {

@@ -52,6 +52,14 @@ LONG priority_of(std::size_t rank) noexcept;
 
 /// The most entries one run of a pump takes before it puts itself back on its target.
 inline constexpr std::size_t pump_batch = 64;
+/// How long a serial queue's pump that ran its queue empty waits (in cpu_pause rounds; one is
+/// ~10 ns here) before it looks once more, and gives the thread back if nothing came — so a
+/// stream pays a hand-off per batch, not per item, when the worker outruns the producer. The wait
+/// adapts: a window that brought more than one entry (a stream) doubles it; one that brought one
+/// (a request answered: a ping-pong) takes an eighth off it, one that brought none half; within
+/// these bounds.
+inline constexpr unsigned pump_linger_least = 16;
+inline constexpr unsigned pump_linger_most = 1024;
 
 /// Runs `F` when the scope ends, by exception too.
 template <class F>
@@ -166,7 +174,8 @@ public:
         return extra_dispatches_ != nullptr;
     }
 
-    /// The pump's run: up to pump_batch entries in order, then the pump again if more wait.
+    /// The pump's run: up to pump_batch entries in order (Order::put: lingering a moment for more
+    /// once the queue is empty), then the pump again if more wait.
     void run_batch();
 
 private:
@@ -177,6 +186,9 @@ private:
     Node* pop_locked() noexcept;
     /// Under mutex_: the rank the pump waits at for the next entry; the queue must hold one.
     [[nodiscard]] std::size_t next_rank_locked() const noexcept;
+    /// After its queue ran empty (`pushed` entries pushed so far): true if another came within
+    /// the linger (looked at once, at its end); adapts the linger to what came.
+    [[nodiscard]] bool linger(std::uint64_t pushed) noexcept;
     /// After a batch of `ran` entries: the pump again if more wait, else unscheduled.
     void advance(std::size_t ran) noexcept;
 
@@ -187,10 +199,16 @@ private:
     // A spin lock: every critical section is a list push or pop, and a producer that met the
     // pump here would otherwise sleep in the kernel for a wait of nanoseconds.
     detail::SpinMutex mutex_;
-    std::array<detail::ItemFifo, rank_count> fifos_;  // guarded by mutex_; Order::put uses [0]
-    std::size_t pending_ = 0;  // guarded by mutex_: entries queued or running
-    bool scheduled_ = false;   // guarded by mutex_: the pump is on the target or running
-    bool closed_ = false;      // guarded by mutex_
+    std::array<detail::ItemFifo, rank_count> fifos_;  // Order::priority's; guarded by mutex_
+    detail::ItemStack stack_;                         // Order::put's, as pushed; guarded by mutex_
+    // Order::put's, taken from stack_ and not yet run: the pump's own (one runs at a time; read by
+    // an enqueue only while the pump is not scheduled).
+    detail::ItemFifo taken_;
+    std::size_t pending_ = 0;               // guarded by mutex_: entries queued or running
+    std::atomic<std::uint64_t> pushed_{0};  // written under mutex_: entries pushed, for linger
+    unsigned linger_pauses_ = pump_linger_least;  // the running pump's own (one runs at a time)
+    bool scheduled_ = false;  // guarded by mutex_: the pump is on the target or running
+    bool closed_ = false;     // guarded by mutex_
     std::condition_variable_any drained_;
     Pump pump_;  // on the target while scheduled_
 };

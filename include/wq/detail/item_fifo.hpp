@@ -1,7 +1,7 @@
 // wq/detail/item_fifo.hpp — a FIFO of items linked through their own OVERLAPPED (InternalHigh,
 // "used internally to queue the work item"): no allocation per item. Not thread-safe: its owner's
 // lock guards it. Used by the priority lanes (priority_lanes.hpp) and the MF layer's pumped
-// queues (engine/mf/queues.cpp).
+// queues (engine/mf/queues.cpp), which also use ItemStack (below).
 #pragma once
 
 #include "wq/types.hpp"
@@ -36,41 +36,26 @@ public:
         return item;
     }
 
-    /// Moves the oldest items to `into` (empty), at most `most` of them, while `keep(item)` holds
-    /// for the next one; returns how many moved. A walk of the moved items.
-    template <class Keep>
-    std::size_t take_front(std::size_t most, const Keep& keep, ItemFifo& into) noexcept {
-        std::size_t taken = 0;
-        MFASYNCRESULT* last = nullptr;
-        for (MFASYNCRESULT* at = head_; at != nullptr && taken < most && keep(at);
-             last = at, at = next_of(at)) {
-            ++taken;
+    /// Appends the items of a chain ItemStack::take() returned, oldest first: a walk of the chain,
+    /// best done outside the lock that guarded the stack.
+    void append_chain(MFASYNCRESULT* newest) noexcept {
+        MFASYNCRESULT* const last = newest;  // the newest ends up last
+        MFASYNCRESULT* first = nullptr;
+        while (newest != nullptr) {  // ends: the chain ends in nullptr
+            MFASYNCRESULT* older = next_of(newest);
+            set_next(newest, first);  // relinked oldest first
+            first = newest;
+            newest = older;
         }
-        if (taken == 0) {
-            return 0;
-        }
-        into.head_ = head_;
-        into.tail_ = last;
-        head_ = next_of(last);
-        set_next(last, nullptr);
-        if (head_ == nullptr) {
-            tail_ = nullptr;
-        }
-        return taken;
-    }
-
-    /// Puts every item of `front` before this FIFO's oldest, in their order; `front` is left
-    /// empty.
-    void prepend(ItemFifo& front) noexcept {
-        if (front.head_ == nullptr) {
+        if (first == nullptr) {
             return;
         }
-        set_next(front.tail_, head_);
         if (tail_ == nullptr) {
-            tail_ = front.tail_;
+            head_ = first;
+        } else {
+            set_next(tail_, first);
         }
-        head_ = front.head_;
-        front.head_ = front.tail_ = nullptr;
+        tail_ = last;
     }
 
     /// Takes `item` out wherever it is (a walk: for the rare path that takes back a refused put);
@@ -96,6 +81,7 @@ public:
     }
 
 private:
+    friend class ItemStack;
     static MFASYNCRESULT* next_of(const MFASYNCRESULT* item) noexcept {
         return reinterpret_cast<MFASYNCRESULT*>(item->overlapped.InternalHigh);  // NOLINT
     }
@@ -105,6 +91,37 @@ private:
 
     MFASYNCRESULT* head_ = nullptr;
     MFASYNCRESULT* tail_ = nullptr;
+};
+
+/// Items pushed one on another, taken all at once (a LIFO chain; ItemFifo::append_chain puts it
+/// back in push order). A push writes only the new item and the stack's head — never the item
+/// pushed before it, whose line a consumer on another core may be reading — so a producer and a
+/// consumer that takes whole chains do not pull each other's item lines back and forth, as a
+/// FIFO's tail link would. Not thread-safe: its owner's lock guards it.
+class ItemStack {
+public:
+    [[nodiscard]] bool empty() const noexcept { return newest_ == nullptr; }
+    /// The first item pushed since the last take(); the stack must not be empty.
+    [[nodiscard]] MFASYNCRESULT* oldest() const noexcept { return oldest_; }
+
+    void push(MFASYNCRESULT* item) noexcept {
+        ItemFifo::set_next(item, newest_);
+        newest_ = item;
+        if (oldest_ == nullptr) {
+            oldest_ = item;
+        }
+    }
+
+    /// Every item, as a chain newest first (for ItemFifo::append_chain); the stack is left empty.
+    MFASYNCRESULT* take() noexcept {
+        MFASYNCRESULT* chain = newest_;
+        newest_ = oldest_ = nullptr;
+        return chain;
+    }
+
+private:
+    MFASYNCRESULT* newest_ = nullptr;
+    MFASYNCRESULT* oldest_ = nullptr;
 };
 
 }  // namespace wq::detail
