@@ -36,7 +36,9 @@
 //   - MFAddPeriodicCallback calls its function at once, then every MFGetTimerPeriodicity ms (10),
 //     on the STANDARD queue until MFRemovePeriodicCallback, which (outside its own tick) returns
 //     once no tick runs or will start; a tick that finds the last one still queued is skipped.
-//   - MFShutdown (the last of the MFStartup calls) or Platform::Shutdown hands every item still
+//   - MFShutdown (the last of the MFStartup calls) first waits, serving every call, until the
+//     platform lock is free (MFLockPlatform; MFCreateAsyncResult's results hold it) or
+//     platform_shutdown_wait() passed; then it, or Platform::Shutdown, hands every item still
 //     scheduled or waiting over at once with status MF_E_SHUTDOWN (GetStatus), closes every
 //     queue, runs what they hold, then shuts the engine down; calls after it return
 //     MF_E_SHUTDOWN.
