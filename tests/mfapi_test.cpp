@@ -548,7 +548,7 @@ TEST_P(MfApi, KnownDifferenceTheLastUnlockFromItsOwnCallback) {
     }
     for (const auto& [kind, queue] : unlockable_queues()) {
         std::atomic<HRESULT> unlocked{E_FAIL};
-        std::atomic<HRESULT> put_after{S_OK};
+        std::atomic<HRESULT> put_after{E_FAIL};
         std::atomic<int> runs{0};
         auto counted = wq::make_callback([&](IMFAsyncResult*) { runs.fetch_add(1); });
         const DWORD id = queue;
@@ -557,7 +557,8 @@ TEST_P(MfApi, KnownDifferenceTheLastUnlockFromItsOwnCallback) {
             put_after.store(api::MFPutWorkItem(id, counted.get(), nullptr));
         });
         ASSERT_EQ(api::MFPutWorkItem(queue, unlocker.get(), nullptr), S_OK);
-        ASSERT_TRUE(eventually([&] { return unlocked.load() != E_FAIL; })) << kind;
+        // put_after is the callback's last word: once it is set, both are.
+        ASSERT_TRUE(eventually([&] { return put_after.load() != E_FAIL; })) << kind;
         EXPECT_EQ(unlocked.load(), S_OK) << kind;
         EXPECT_EQ(put_after.load(), MF_E_INVALID_WORKQUEUE) << kind;
     }
@@ -1226,8 +1227,9 @@ public:
         auto* counter = static_cast<TickCounter*>(context);
         const int ticks = counter->ticks.fetch_add(1) + 1;
         if (const DWORD key = counter->key.load(); key != 0 && counter->removed.load() == E_FAIL) {
-            counter->removed.store(api::MFRemovePeriodicCallback(key));
+            const HRESULT hr = api::MFRemovePeriodicCallback(key);
             counter->ticks_at_remove.store(ticks);
+            counter->removed.store(hr);  // last: a waiter that sees it sees the count
         }
     }
     std::atomic<int> ticks{0};
