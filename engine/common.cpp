@@ -126,6 +126,29 @@ void start_worker_thread(std::string_view backend, unsigned index,
     }
 }
 
+void WorkerSchedules::record(unsigned index) noexcept {
+    threads_[index] = this_thread_schedule();
+    recorded_.fetch_add(1, std::memory_order_release);  // publishes the slot to set()
+}
+
+HRESULT WorkerSchedules::set(const WorkerScheduling& wanted) noexcept {
+    const std::lock_guard lock(mutex_);
+    // The workers record themselves as their first step: a wait of a thread start at most.
+    while (recorded_.load(std::memory_order_acquire) < threads_.size()) {
+        std::this_thread::yield();
+    }
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+        if (const HRESULT hr = set_thread_schedule(threads_[i], wanted); failed(hr)) {
+            for (std::size_t done = 0; done < i; ++done) {
+                (void)set_thread_schedule(threads_[done], now_);  // back: all or none
+            }
+            return hr;
+        }
+    }
+    now_ = wanted;
+    return S_OK;
+}
+
 namespace {
 thread_local const Engine* t_worker_engine = nullptr;
 }

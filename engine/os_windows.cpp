@@ -1,5 +1,5 @@
-// Windows specifics: parking with WaitOnAddress/WakeByAddress (Synchronization.lib), and CPU
-// affinity (one processor group: the first 64 CPUs).
+// Windows specifics: parking with WaitOnAddress/WakeByAddress (Synchronization.lib), CPU
+// affinity (one processor group: the first 64 CPUs) and thread priorities.
 #include "wq/detail/dispatch.hpp"
 #include "wq/detail/futex.hpp"
 #include "wq/engine.hpp"
@@ -34,6 +34,41 @@ DWORD_PTR process_affinity() noexcept {
 }
 }  // namespace
 
+ThreadSchedule this_thread_schedule() noexcept {
+    ThreadSchedule schedule;
+    schedule.thread = static_cast<std::int64_t>(GetCurrentThreadId());
+    schedule.priority = GetThreadPriority(GetCurrentThread());
+    return schedule;
+}
+
+HRESULT set_thread_schedule(const ThreadSchedule& thread, const WorkerScheduling& wanted) noexcept {
+    int priority = thread.priority;
+    switch (wanted.kind) {
+        case WorkerScheduling::Kind::normal:
+            break;
+        case WorkerScheduling::Kind::raised:
+            priority = THREAD_PRIORITY_HIGHEST;
+            break;
+        case WorkerScheduling::Kind::realtime:
+            priority = THREAD_PRIORITY_TIME_CRITICAL;
+            break;
+    }
+    // THREAD_SET_INFORMATION: Wine's SetThreadPriority asks for it (Windows takes the limited
+    // right too).
+    HANDLE handle = OpenThread(THREAD_SET_INFORMATION | THREAD_QUERY_INFORMATION, FALSE,
+                               static_cast<DWORD>(thread.thread));
+    if (handle == nullptr) {
+        return GetLastError() == ERROR_ACCESS_DENIED ? E_ACCESSDENIED : E_UNEXPECTED;
+    }
+    const BOOL set = SetThreadPriority(handle, priority);
+    const DWORD error = set != 0 ? ERROR_SUCCESS : GetLastError();
+    CloseHandle(handle);
+    if (set != 0) {
+        return S_OK;
+    }
+    return error == ERROR_ACCESS_DENIED ? E_ACCESSDENIED : E_UNEXPECTED;
+}
+
 bool pin_this_thread(unsigned cpu) noexcept {
     constexpr unsigned mask_bits = sizeof(DWORD_PTR) * 8;
     if (cpu >= mask_bits) {
@@ -51,6 +86,17 @@ void unpin_this_thread() noexcept {
 }  // namespace wq::detail
 
 namespace wq {
+
+WorkerScheduling this_thread_scheduling() noexcept {
+    const int priority = GetThreadPriority(GetCurrentThread());
+    if (priority == THREAD_PRIORITY_TIME_CRITICAL) {
+        return {WorkerScheduling::Kind::realtime, priority};
+    }
+    if (priority == THREAD_PRIORITY_ABOVE_NORMAL || priority == THREAD_PRIORITY_HIGHEST) {
+        return {WorkerScheduling::Kind::raised, priority};
+    }
+    return {};
+}
 
 std::vector<unsigned> allowed_cpus() {
     std::vector<unsigned> cpus;

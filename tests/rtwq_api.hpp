@@ -9,6 +9,8 @@
 
 #include <rtworkq.h>
 #define WQ_RTWQ(name) ::name
+// rtworkq.dll exports it; mingw-w64's <rtworkq.h> does not declare it.
+extern "C" HRESULT WINAPI RtwqEndUnregisterWorkQueueWithMMCSS(IRtwqAsyncResult* result);
 #else
 #include "test_support.hpp"
 #include "wq/rtworkq.hpp"
@@ -143,6 +145,44 @@ inline HRESULT MFAddPeriodicCallback(void (*callback)(wq::IUnknown*), wq::IUnkno
 }
 inline HRESULT MFRemovePeriodicCallback(wq::DWORD key) {
     return WQ_RTWQ(RtwqRemovePeriodicCallback)(key);
+}
+inline HRESULT MFBeginRegisterWorkQueueWithMMCSSEx(wq::DWORD queue, const wchar_t* usage_class,
+                                                   wq::DWORD task_id, wq::LONG priority,
+                                                   wq::IMFAsyncCallback* done,
+                                                   wq::IUnknown* state) {
+    return WQ_RTWQ(RtwqBeginRegisterWorkQueueWithMMCSS)(queue, usage_class, task_id, priority,
+                                                        rt(done), state);
+}
+inline HRESULT MFBeginRegisterWorkQueueWithMMCSS(wq::DWORD queue, const wchar_t* usage_class,
+                                                 wq::DWORD task_id, wq::IMFAsyncCallback* done,
+                                                 wq::IUnknown* state) {
+    return api::MFBeginRegisterWorkQueueWithMMCSSEx(queue, usage_class, task_id, 0, done, state);
+}
+inline HRESULT MFEndRegisterWorkQueueWithMMCSS(wq::IMFAsyncResult* result, wq::DWORD* task_id) {
+    return WQ_RTWQ(RtwqEndRegisterWorkQueueWithMMCSS)(rt(result), task_id);
+}
+inline HRESULT MFBeginUnregisterWorkQueueWithMMCSS(wq::DWORD queue, wq::IMFAsyncCallback* done,
+                                                   wq::IUnknown* state) {
+    return WQ_RTWQ(RtwqBeginUnregisterWorkQueueWithMMCSS)(queue, rt(done), state);
+}
+inline HRESULT MFEndUnregisterWorkQueueWithMMCSS(wq::IMFAsyncResult* result) {
+    return WQ_RTWQ(RtwqEndUnregisterWorkQueueWithMMCSS)(rt(result));
+}
+inline HRESULT MFGetWorkQueueMMCSSClass(wq::DWORD queue, wchar_t* usage_class, wq::DWORD* length) {
+    return WQ_RTWQ(RtwqGetWorkQueueMMCSSClass)(queue, usage_class, length);
+}
+inline HRESULT MFGetWorkQueueMMCSSTaskId(wq::DWORD queue, wq::DWORD* task_id) {
+    return WQ_RTWQ(RtwqGetWorkQueueMMCSSTaskId)(queue, task_id);
+}
+inline HRESULT MFGetWorkQueueMMCSSPriority(wq::DWORD queue, wq::LONG* priority) {
+    return WQ_RTWQ(RtwqGetWorkQueueMMCSSPriority)(queue, priority);
+}
+inline HRESULT MFRegisterPlatformWithMMCSS(const wchar_t* usage_class, wq::DWORD* task_id,
+                                           wq::LONG priority) {
+    return WQ_RTWQ(RtwqRegisterPlatformWithMMCSS)(usage_class, task_id, priority);
+}
+inline HRESULT MFUnregisterPlatformFromMMCSS() {
+    return WQ_RTWQ(RtwqUnregisterPlatformFromMMCSS)();
 }
 inline HRESULT MFLockPlatform() {
     return WQ_RTWQ(RtwqLockPlatform)();

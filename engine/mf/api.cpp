@@ -38,9 +38,9 @@ HRESULT Platform::LockWorkQueue(DWORD queue) noexcept {
 HRESULT Platform::UnlockWorkQueue(DWORD queue) noexcept {
     return state_->unlock(queue);
 }
-HRESULT Platform::LockSharedWorkQueue(const wchar_t* usage_class, LONG /*base_priority*/,
+HRESULT Platform::LockSharedWorkQueue(const wchar_t* usage_class, LONG base_priority,
                                       DWORD* task_id, DWORD* queue) noexcept {
-    return state_->lock_shared(usage_class, task_id, queue);
+    return state_->lock_shared(usage_class, base_priority, task_id, queue);
 }
 HRESULT Platform::PutWorkItem(DWORD queue, IMFAsyncCallback* callback, IUnknown* state) noexcept {
     return PutWorkItem2(queue, 0, callback, state);
@@ -88,6 +88,50 @@ HRESULT Platform::AddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* con
 }
 HRESULT Platform::RemovePeriodicCallback(DWORD key) noexcept {
     return state_->periodic().remove(key);
+}
+HRESULT Platform::BeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class,
+                                                  DWORD task_id, IMFAsyncCallback* done,
+                                                  IUnknown* state) noexcept {
+    return state_->begin_register_mmcss(queue, usage_class, task_id, 0, done, state);
+}
+HRESULT Platform::BeginRegisterWorkQueueWithMMCSSEx(DWORD queue, const wchar_t* usage_class,
+                                                    DWORD task_id, LONG priority,
+                                                    IMFAsyncCallback* done,
+                                                    IUnknown* state) noexcept {
+    return state_->begin_register_mmcss(queue, usage_class, task_id, priority, done, state);
+}
+HRESULT Platform::EndRegisterWorkQueueWithMMCSS(IMFAsyncResult* result, DWORD* task_id) noexcept {
+    if (task_id == nullptr) {
+        return E_POINTER;
+    }
+    return mf_detail::PlatformState::end_mmcss(result, task_id);
+}
+HRESULT Platform::BeginUnregisterWorkQueueWithMMCSS(DWORD queue, IMFAsyncCallback* done,
+                                                    IUnknown* state) noexcept {
+    return state_->begin_unregister_mmcss(queue, done, state);
+}
+HRESULT Platform::EndUnregisterWorkQueueWithMMCSS(IMFAsyncResult* result) noexcept {
+    return mf_detail::PlatformState::end_mmcss(result, nullptr);
+}
+HRESULT Platform::GetWorkQueueMMCSSClass(DWORD queue, wchar_t* usage_class,
+                                         DWORD* length) noexcept {
+    return state_->mmcss_class(queue, usage_class, length);
+}
+HRESULT Platform::GetWorkQueueMMCSSTaskId(DWORD queue, DWORD* task_id) noexcept {
+    return state_->mmcss_task(queue, task_id);
+}
+HRESULT Platform::GetWorkQueueMMCSSPriority(DWORD queue, LONG* priority) noexcept {
+    return state_->mmcss_priority(queue, priority);
+}
+HRESULT Platform::RegisterPlatformWithMMCSS(const wchar_t* usage_class, DWORD* task_id,
+                                            LONG priority) noexcept {
+    return state_->register_platform_mmcss(usage_class, task_id, priority);
+}
+HRESULT Platform::UnregisterPlatformFromMMCSS() noexcept {
+    return state_->unregister_platform_mmcss();
+}
+HRESULT Platform::GetWorkQueueScheduling(DWORD queue, WorkerScheduling* applied) noexcept {
+    return state_->scheduling(queue, applied);
 }
 HRESULT Platform::PutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result,
                                      MFWORKITEM_KEY* key) noexcept {
@@ -314,6 +358,54 @@ HRESULT MFPutWaitingWorkItem(HANDLE event, LONG priority, IMFAsyncResult* result
 }
 HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept {
     return on_platform([&](Platform& p) { return p.CancelWorkItem(key); });
+}
+
+HRESULT MFBeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                          IMFAsyncCallback* done, IUnknown* state) noexcept {
+    return on_platform([&](Platform& p) {
+        return p.BeginRegisterWorkQueueWithMMCSS(queue, usage_class, task_id, done, state);
+    });
+}
+HRESULT MFBeginRegisterWorkQueueWithMMCSSEx(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                            LONG priority, IMFAsyncCallback* done,
+                                            IUnknown* state) noexcept {
+    return on_platform([&](Platform& p) {
+        return p.BeginRegisterWorkQueueWithMMCSSEx(queue, usage_class, task_id, priority, done,
+                                                   state);
+    });
+}
+HRESULT MFEndRegisterWorkQueueWithMMCSS(IMFAsyncResult* result, DWORD* task_id) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.EndRegisterWorkQueueWithMMCSS(result, task_id); });
+}
+HRESULT MFBeginUnregisterWorkQueueWithMMCSS(DWORD queue, IMFAsyncCallback* done,
+                                            IUnknown* state) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.BeginUnregisterWorkQueueWithMMCSS(queue, done, state); });
+}
+HRESULT MFEndUnregisterWorkQueueWithMMCSS(IMFAsyncResult* result) noexcept {
+    return on_platform([&](Platform& p) { return p.EndUnregisterWorkQueueWithMMCSS(result); });
+}
+HRESULT MFGetWorkQueueMMCSSClass(DWORD queue, wchar_t* usage_class, DWORD* length) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.GetWorkQueueMMCSSClass(queue, usage_class, length); });
+}
+HRESULT MFGetWorkQueueMMCSSTaskId(DWORD queue, DWORD* task_id) noexcept {
+    return on_platform([&](Platform& p) { return p.GetWorkQueueMMCSSTaskId(queue, task_id); });
+}
+HRESULT MFGetWorkQueueMMCSSPriority(DWORD queue, LONG* priority) noexcept {
+    return on_platform([&](Platform& p) { return p.GetWorkQueueMMCSSPriority(queue, priority); });
+}
+HRESULT MFRegisterPlatformWithMMCSS(const wchar_t* usage_class, DWORD* task_id,
+                                    LONG priority) noexcept {
+    return on_platform(
+        [&](Platform& p) { return p.RegisterPlatformWithMMCSS(usage_class, task_id, priority); });
+}
+HRESULT MFUnregisterPlatformFromMMCSS() noexcept {
+    return on_platform([&](Platform& p) { return p.UnregisterPlatformFromMMCSS(); });
+}
+HRESULT work_queue_scheduling(DWORD queue, WorkerScheduling* applied) noexcept {
+    return on_platform([&](Platform& p) { return p.GetWorkQueueScheduling(queue, applied); });
 }
 
 HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,

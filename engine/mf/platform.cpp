@@ -41,7 +41,9 @@ PlatformState::PlatformState(std::string_view backend, const Options& options)
                               MFASYNC_CALLBACK_QUEUE_LONG_FUNCTION}) {
         queues_.set_platform(id, std::make_unique<PoolQueue>(*engine_));
     }
-    queues_.set_platform(MFASYNC_CALLBACK_QUEUE_STANDARD, make_own(1));
+    std::unique_ptr<Queue> standard = make_own(1);
+    standard_ = standard.get();
+    queues_.set_platform(MFASYNC_CALLBACK_QUEUE_STANDARD, std::move(standard));
 }
 
 std::unique_ptr<Queue> PlatformState::make_own(unsigned workers) const {
@@ -147,20 +149,31 @@ HRESULT PlatformState::unlock(DWORD id) noexcept {
     return S_OK;
 }
 
-HRESULT PlatformState::lock_shared(const wchar_t* usage_class, DWORD* task_id, DWORD* id) noexcept {
+HRESULT PlatformState::lock_shared(const wchar_t* usage_class, LONG base_priority, DWORD* task_id,
+                                   DWORD* id) noexcept {
     if (usage_class == nullptr || id == nullptr) {
         return E_POINTER;
     }
     if (*usage_class == L'\0' && task_id != nullptr) {
         return E_INVALIDARG;  // MF's docs: with an empty class, pdwTaskId must be NULL
     }
-    if (task_id != nullptr) {
-        *task_id = 0;  // no MMCSS task here
-    }
     try {
         const unsigned workers = engine_->worker_count();
-        return queues_.lock_shared(
-            std::wstring(usage_class), [&] { return make_own(workers); }, id);
+        if (const HRESULT hr = queues_.lock_shared(
+                std::wstring(usage_class), [&] { return make_own(workers); }, id);
+            failed(hr) || task_id == nullptr) {
+            return hr;
+        }
+        // A class MMCSS knows registers the queue's threads once, in the caller's task (0: a
+        // new one); a later lock gets the same task. Another class: a queue of its own, no task.
+        Queue* queue = queues_.find(*id);
+        if (queue != nullptr && mmcss_.task(queue) == 0 &&
+            class_scheduling(usage_class, base_priority).has_value()) {
+            DWORD task = *task_id;
+            (void)mmcss_.enroll(queue, mmcss_engines(queue), usage_class, &task, base_priority);
+        }
+        *task_id = queue != nullptr ? mmcss_.task(queue) : 0;
+        return S_OK;
     } catch (const std::bad_alloc&) {
         return E_OUTOFMEMORY;
     } catch (const std::exception&) {

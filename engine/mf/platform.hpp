@@ -4,11 +4,13 @@
 // (api.cpp) call into it.
 #pragma once
 
+#include "mmcss.hpp"
 #include "queue_table.hpp"
 #include "timers.hpp"
 
 #include "wq/mfapi.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +21,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace wq::mf_detail {
 
@@ -68,7 +71,10 @@ public:
     HRESULT allocate_serial(DWORD target, DWORD* id) noexcept;
     HRESULT lock(DWORD id) noexcept;
     HRESULT unlock(DWORD id) noexcept;
-    HRESULT lock_shared(const wchar_t* usage_class, DWORD* task_id, DWORD* id) noexcept;
+    /// MFLockSharedWorkQueue; a class MMCSS knows registers the new queue's threads
+    /// (mmcss.hpp) in task `*task_id` (0: a new one), which it writes back.
+    HRESULT lock_shared(const wchar_t* usage_class, LONG base_priority, DWORD* task_id,
+                        DWORD* id) noexcept;
 
     HRESULT put(DWORD id, LONG priority, IMFAsyncResult* result) noexcept;
     /// MFInvokeCallback: `result` onto the queue its callback's GetParameters names, at
@@ -82,6 +88,21 @@ public:
                         MFWORKITEM_KEY* key) noexcept;
     HRESULT cancel(MFWORKITEM_KEY key) noexcept { return timers_.cancel(key); }
     PeriodicCallbacks& periodic() noexcept { return periodic_; }
+
+    // MMCSS (platform_mmcss.cpp): MFBeginRegisterWorkQueueWithMMCSSEx and the rest. A begin
+    // completes at once: its done callback gets a result End reads the outcome from.
+    HRESULT begin_register_mmcss(DWORD id, const wchar_t* usage_class, DWORD task, LONG priority,
+                                 IMFAsyncCallback* done, IUnknown* state) noexcept;
+    HRESULT begin_unregister_mmcss(DWORD id, IMFAsyncCallback* done, IUnknown* state) noexcept;
+    /// MFEndRegisterWorkQueueWithMMCSS (`task` may be null: the unregister's end).
+    static HRESULT end_mmcss(IMFAsyncResult* result, DWORD* task) noexcept;
+    HRESULT mmcss_class(DWORD id, wchar_t* buffer, DWORD* length) noexcept;
+    HRESULT mmcss_task(DWORD id, DWORD* task) noexcept;
+    HRESULT mmcss_priority(DWORD id, LONG* priority) noexcept;
+    HRESULT scheduling(DWORD id, WorkerScheduling* applied) noexcept;
+    HRESULT register_platform_mmcss(const wchar_t* usage_class, DWORD* task,
+                                    LONG priority) noexcept;
+    HRESULT unregister_platform_mmcss() noexcept;
 
     /// True on a thread of one of the platform's engines (a callback).
     bool on_own_thread() noexcept;
@@ -97,6 +118,13 @@ private:
     /// it if that fails.
     template <class ToTimers>
     HRESULT hold(IMFAsyncResult* result, const ToTimers& to_timers) noexcept;
+    /// Whose MMCSS registration covers queue `id`'s threads (nullptr: the platform's); fails as a
+    /// put on it would.
+    HRESULT mmcss_owner(DWORD id, Mmcss::Owner* owner) noexcept;
+    /// The engines whose threads are `owner`'s.
+    std::vector<Engine*> mmcss_engines(Mmcss::Owner owner);
+    /// Hands `done` a result carrying `status` and `task`, as MF's begin functions do.
+    HRESULT complete(IMFAsyncCallback* done, IUnknown* state, HRESULT status, DWORD task) noexcept;
 
     std::string backend_;
     Options options_;
@@ -104,6 +132,8 @@ private:
     std::unique_ptr<Engine> engine_;
     std::atomic<std::int64_t> extra_dispatches_{0};  // PumpedQueue's: entries beyond one a run
     QueueTable queues_;
+    Queue* standard_ = nullptr;  // MFASYNC_CALLBACK_QUEUE_STANDARD's: a platform queue, own engine
+    Mmcss mmcss_;
     Timers timers_;  // after the queues: destroyed (stopped) first, while the queues live
     PeriodicCallbacks periodic_{timers_};
 };

@@ -103,6 +103,10 @@ public:
     [[nodiscard]] virtual bool is_own_thread() const noexcept { return false; }
     /// True if what the queue holds runs on the platform's engine.
     [[nodiscard]] virtual bool on_platform_engine() const noexcept = 0;
+    /// The engine of its own its items run on (its threads: MMCSS registers them), or nullptr.
+    [[nodiscard]] virtual Engine* own_engine() noexcept { return nullptr; }
+    /// The queue whose threads run its items: itself, or a serial queue's target's.
+    [[nodiscard]] virtual Queue& runs_on() noexcept { return *this; }
 
     /// The id it was allocated with, while it lives (0: a platform queue, or closed by the last
     /// unlock). Read without the table's lock by the puts that look the queue up.
@@ -132,6 +136,7 @@ public:
     void stop() noexcept override;
     [[nodiscard]] bool is_own_thread() const noexcept override;
     [[nodiscard]] bool on_platform_engine() const noexcept override { return !own_engine_; }
+    [[nodiscard]] Engine* own_engine() noexcept override { return own_engine_.get(); }
 
 private:
     Engine& engine_;
@@ -172,6 +177,12 @@ public:
     [[nodiscard]] bool is_own_thread() const noexcept override;
     [[nodiscard]] bool on_platform_engine() const noexcept override {
         return extra_dispatches_ != nullptr;
+    }
+    [[nodiscard]] Engine* own_engine() noexcept override {
+        return own_target_ ? own_target_->own_engine() : nullptr;
+    }
+    [[nodiscard]] Queue& runs_on() noexcept override {
+        return own_target_ ? *this : target_.runs_on();
     }
 
     /// The pump's run: up to pump_batch entries in order (Order::put: lingering a moment for more

@@ -76,6 +76,38 @@ HRESULT RtwqCreateAsyncResult(IUnknown* object, IRtwqAsyncCallback* callback, IU
     return wq::MFCreateAsyncResult(object, as_mf(callback), state,
                                    reinterpret_cast<IMFAsyncResult**>(result));
 }
+HRESULT RtwqRegisterPlatformWithMMCSS(const wchar_t* usage_class, DWORD* task_id,
+                                      LONG priority) noexcept {
+    return wq::MFRegisterPlatformWithMMCSS(usage_class, task_id, priority);
+}
+HRESULT RtwqUnregisterPlatformFromMMCSS() noexcept {
+    return wq::MFUnregisterPlatformFromMMCSS();
+}
+HRESULT RtwqBeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                            LONG priority, IRtwqAsyncCallback* done,
+                                            IUnknown* state) noexcept {
+    return wq::MFBeginRegisterWorkQueueWithMMCSSEx(queue, usage_class, task_id, priority,
+                                                   as_mf(done), state);
+}
+HRESULT RtwqEndRegisterWorkQueueWithMMCSS(IRtwqAsyncResult* result, DWORD* task_id) noexcept {
+    return wq::MFEndRegisterWorkQueueWithMMCSS(as_mf(result), task_id);
+}
+HRESULT RtwqBeginUnregisterWorkQueueWithMMCSS(DWORD queue, IRtwqAsyncCallback* done,
+                                              IUnknown* state) noexcept {
+    return wq::MFBeginUnregisterWorkQueueWithMMCSS(queue, as_mf(done), state);
+}
+HRESULT RtwqEndUnregisterWorkQueueWithMMCSS(IRtwqAsyncResult* result) noexcept {
+    return wq::MFEndUnregisterWorkQueueWithMMCSS(as_mf(result));
+}
+HRESULT RtwqGetWorkQueueMMCSSClass(DWORD queue, wchar_t* usage_class, DWORD* length) noexcept {
+    return wq::MFGetWorkQueueMMCSSClass(queue, usage_class, length);
+}
+HRESULT RtwqGetWorkQueueMMCSSTaskId(DWORD queue, DWORD* task_id) noexcept {
+    return wq::MFGetWorkQueueMMCSSTaskId(queue, task_id);
+}
+HRESULT RtwqGetWorkQueueMMCSSPriority(DWORD queue, LONG* priority) noexcept {
+    return wq::MFGetWorkQueueMMCSSPriority(queue, priority);
+}
 HRESULT RtwqSetLongRunning(DWORD queue, BOOL /*enable*/) noexcept {
     // A live id: lock and unlock it (the lock count is back where it was).
     if (const HRESULT hr = wq::MFLockWorkQueue(queue); failed(hr)) {

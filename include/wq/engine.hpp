@@ -98,6 +98,26 @@ struct EngineCounters {
     std::uint64_t wakeups = 0;            ///< parks that ended because work was signalled
 };
 
+/// How an engine's worker threads are scheduled (Engine::set_worker_scheduling; the MF layer's
+/// MMCSS registration sets it on a queue's threads).
+///   normal    as the workers were started (what they inherited from the thread that made them)
+///   raised    Linux: SCHED_OTHER at nice -level (level 1..20); Windows: THREAD_PRIORITY_HIGHEST
+///   realtime  Linux: SCHED_RR at priority `level` (1..99); Windows: THREAD_PRIORITY_TIME_CRITICAL
+/// Raising needs the right on Linux (CAP_SYS_NICE, or RLIMIT_NICE / RLIMIT_RTPRIO allowing it).
+/// On Windows `level` is not used when set; read back (this_thread_scheduling) it is the thread
+/// priority (1 ABOVE_NORMAL, 2 HIGHEST, 15 TIME_CRITICAL).
+struct WorkerScheduling {
+    enum class Kind : std::uint8_t { normal, raised, realtime };
+    Kind kind = Kind::normal;
+    int level = 0;
+    friend bool operator==(const WorkerScheduling&, const WorkerScheduling&) = default;
+};
+
+/// The calling thread's scheduling in WorkerScheduling's terms (a Linux SCHED_FIFO thread reads
+/// as realtime; a thread at nice n < 0 as raised to level -n, at n >= 0 as normal; on Windows
+/// TIME_CRITICAL as realtime, ABOVE_NORMAL and HIGHEST as raised).
+[[nodiscard]] WorkerScheduling this_thread_scheduling() noexcept;
+
 /// The type-erased engine. Concrete back-ends (MutexEngine, MpmcEngine, TbbEngine, ...) derive
 /// from it as `final` classes, so a call through the concrete type has no virtual hop.
 class Engine {
@@ -114,6 +134,14 @@ public:
     [[nodiscard]] virtual EngineCounters counters() const noexcept = 0;
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
     [[nodiscard]] virtual unsigned worker_count() const noexcept = 0;
+    /// Schedules every worker thread as `scheduling` says, all or none: S_OK; E_ACCESSDENIED
+    /// when the OS refused (each worker stays as it was); E_INVALIDARG for a level out of range;
+    /// E_NOTIMPL where the threads are not the engine's own (tbb's are the process's shared pool,
+    /// mfplat's are Media Foundation's).
+    virtual HRESULT set_worker_scheduling(const WorkerScheduling& scheduling) noexcept {
+        (void)scheduling;
+        return E_NOTIMPL;
+    }
 };
 
 /// What a back-end is, declared once, by its wq_backend() line in CMakeLists.txt (the build turns

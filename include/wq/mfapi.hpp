@@ -149,6 +149,24 @@ public:
     HRESULT AddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context,
                                 DWORD* key) noexcept;
     HRESULT RemovePeriodicCallback(DWORD key) noexcept;
+    HRESULT BeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                            IMFAsyncCallback* done, IUnknown* state) noexcept;
+    HRESULT BeginRegisterWorkQueueWithMMCSSEx(DWORD queue, const wchar_t* usage_class,
+                                              DWORD task_id, LONG priority, IMFAsyncCallback* done,
+                                              IUnknown* state) noexcept;
+    HRESULT EndRegisterWorkQueueWithMMCSS(IMFAsyncResult* result, DWORD* task_id) noexcept;
+    HRESULT BeginUnregisterWorkQueueWithMMCSS(DWORD queue, IMFAsyncCallback* done,
+                                              IUnknown* state) noexcept;
+    HRESULT EndUnregisterWorkQueueWithMMCSS(IMFAsyncResult* result) noexcept;
+    HRESULT GetWorkQueueMMCSSClass(DWORD queue, wchar_t* usage_class, DWORD* length) noexcept;
+    HRESULT GetWorkQueueMMCSSTaskId(DWORD queue, DWORD* task_id) noexcept;
+    HRESULT GetWorkQueueMMCSSPriority(DWORD queue, LONG* priority) noexcept;
+    HRESULT RegisterPlatformWithMMCSS(const wchar_t* usage_class, DWORD* task_id,
+                                      LONG priority) noexcept;
+    HRESULT UnregisterPlatformFromMMCSS() noexcept;
+    /// wq's own: how the threads that run queue `queue`'s items are scheduled (its MMCSS
+    /// registration, or the platform's: what the OS allowed of it).
+    HRESULT GetWorkQueueScheduling(DWORD queue, WorkerScheduling* applied) noexcept;
     /// Closes every queue, runs what they hold, shuts the engine down. Idempotent.
     /// E_ILLEGAL_METHOD_CALL from one of the platform's threads.
     HRESULT Shutdown() noexcept;
@@ -211,6 +229,39 @@ HRESULT MFCancelWorkItem(MFWORKITEM_KEY key) noexcept;
 HRESULT MFAddPeriodicCallback(MFPERIODICCALLBACK callback, IUnknown* context, DWORD* key) noexcept;
 HRESULT MFRemovePeriodicCallback(DWORD key) noexcept;
 HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept;
+
+// MMCSS (the Multimedia Class Scheduler Service's registrations). A queue with threads of its own
+// (allocated, or shared) or the platform's queues register under a task class Windows defines
+// ("Audio", "Capture", "DisplayPostProcessing", "Distribution", "Games", "Playback", "Pro Audio",
+// "Window Manager"; any case) at an AVRT priority (-2..2). Their threads are then scheduled for
+// it: on Linux SCHED_RR (priority 20 for the High classes, 10 for the others, ±2 per priority
+// step) where the process may, else nice -15 / -8 (±2), else as they were — the registration
+// succeeds in each case, and work_queue_scheduling says which; on Windows
+// THREAD_PRIORITY_TIME_CRITICAL. A begin completes before it returns: its done callback runs on
+// the queue its GetParameters names, with a result the end function reads. An unknown class ends
+// with HRESULT_FROM_WIN32(ERROR_INVALID_TASK_NAME), an unknown task id with
+// ..._INVALID_TASK_INDEX; a platform or serial queue id is MF_E_INVALID_WORKQUEUE (the platform
+// registers with MFRegisterPlatformWithMMCSS; a serial queue runs on its target's threads, and
+// the getters answer for those). tbb's and mfplat's threads are not a queue's own: registered,
+// they stay as they are. README, "Porting MF work-queue code".
+HRESULT MFBeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                          IMFAsyncCallback* done, IUnknown* state) noexcept;
+HRESULT MFBeginRegisterWorkQueueWithMMCSSEx(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                            LONG priority, IMFAsyncCallback* done,
+                                            IUnknown* state) noexcept;
+HRESULT MFEndRegisterWorkQueueWithMMCSS(IMFAsyncResult* result, DWORD* task_id) noexcept;
+HRESULT MFBeginUnregisterWorkQueueWithMMCSS(DWORD queue, IMFAsyncCallback* done,
+                                            IUnknown* state) noexcept;
+HRESULT MFEndUnregisterWorkQueueWithMMCSS(IMFAsyncResult* result) noexcept;
+HRESULT MFGetWorkQueueMMCSSClass(DWORD queue, wchar_t* usage_class, DWORD* length) noexcept;
+HRESULT MFGetWorkQueueMMCSSTaskId(DWORD queue, DWORD* task_id) noexcept;
+HRESULT MFGetWorkQueueMMCSSPriority(DWORD queue, LONG* priority) noexcept;
+HRESULT MFRegisterPlatformWithMMCSS(const wchar_t* usage_class, DWORD* task_id,
+                                    LONG priority) noexcept;
+HRESULT MFUnregisterPlatformFromMMCSS() noexcept;
+/// wq's own: how the threads running queue `queue`'s items are scheduled (Platform::
+/// GetWorkQueueScheduling).
+HRESULT work_queue_scheduling(DWORD queue, WorkerScheduling* applied) noexcept;
 /// MF's MFCreateAsyncResult: a wq::AsyncResult holding the three references, and a platform lock
 /// (MFLockPlatform) until it is destroyed.
 HRESULT MFCreateAsyncResult(IUnknown* object, IMFAsyncCallback* callback, IUnknown* state,

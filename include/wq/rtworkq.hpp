@@ -82,6 +82,20 @@ HRESULT RtwqAddPeriodicCallback(RTWQPERIODICCALLBACK callback, IUnknown* context
 HRESULT RtwqRemovePeriodicCallback(DWORD key) noexcept;
 HRESULT RtwqCreateAsyncResult(IUnknown* object, IRtwqAsyncCallback* callback, IUnknown* state,
                               IRtwqAsyncResult** result) noexcept;
+HRESULT RtwqRegisterPlatformWithMMCSS(const wchar_t* usage_class, DWORD* task_id,
+                                      LONG priority) noexcept;
+HRESULT RtwqUnregisterPlatformFromMMCSS() noexcept;
+/// MFBeginRegisterWorkQueueWithMMCSSEx (RTWorkQ has only the form with a priority).
+HRESULT RtwqBeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class, DWORD task_id,
+                                            LONG priority, IRtwqAsyncCallback* done,
+                                            IUnknown* state) noexcept;
+HRESULT RtwqEndRegisterWorkQueueWithMMCSS(IRtwqAsyncResult* result, DWORD* task_id) noexcept;
+HRESULT RtwqBeginUnregisterWorkQueueWithMMCSS(DWORD queue, IRtwqAsyncCallback* done,
+                                              IUnknown* state) noexcept;
+HRESULT RtwqEndUnregisterWorkQueueWithMMCSS(IRtwqAsyncResult* result) noexcept;
+HRESULT RtwqGetWorkQueueMMCSSClass(DWORD queue, wchar_t* usage_class, DWORD* length) noexcept;
+HRESULT RtwqGetWorkQueueMMCSSTaskId(DWORD queue, DWORD* task_id) noexcept;
+HRESULT RtwqGetWorkQueueMMCSSPriority(DWORD queue, LONG* priority) noexcept;
 /// RTWorkQ's hint that a queue's callbacks may run long: S_OK for a live queue id (a wq queue's
 /// threads may block in a callback whatever the hint), MF_E_INVALID_WORKQUEUE otherwise.
 HRESULT RtwqSetLongRunning(DWORD queue, BOOL enable) noexcept;

@@ -13,9 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #if WQ_TSAN
 extern "C" void __tsan_acquire(void* address);  // NOLINT(bugprone-reserved-identifier)
@@ -225,6 +227,35 @@ bool pin_this_thread(unsigned cpu) noexcept;
 
 /// Lets the calling thread run on every CPU the process may use again.
 void unpin_this_thread() noexcept;
+
+/// A thread as the OS schedules it: which thread (Linux: its tid; Windows: its id) and how it was
+/// scheduled when it recorded itself (this_thread_schedule, called by the thread).
+struct ThreadSchedule {
+    std::int64_t thread = 0;
+    int policy = 0;    // Linux: SCHED_*; Windows: unused
+    int priority = 0;  // Linux: the policy's priority; Windows: the thread priority
+    int nice = 0;      // Linux only
+};
+ThreadSchedule this_thread_schedule() noexcept;
+/// Schedules `thread` as `wanted` says (normal: back to how it was recorded). S_OK,
+/// E_ACCESSDENIED (the OS refused), E_INVALIDARG (level out of range), E_UNEXPECTED (gone).
+HRESULT set_thread_schedule(const ThreadSchedule& thread, const WorkerScheduling& wanted) noexcept;
+
+/// An engine's own worker threads, for Engine::set_worker_scheduling: each records itself when it
+/// starts; set() waits until all have, then schedules them all or none.
+class WorkerSchedules {
+public:
+    explicit WorkerSchedules(unsigned workers) : threads_(workers) {}
+    /// By worker `index`, first thing on its thread.
+    void record(unsigned index) noexcept;
+    HRESULT set(const WorkerScheduling& wanted) noexcept;
+
+private:
+    std::vector<ThreadSchedule> threads_;  // slot i written once by worker i before recorded_
+    std::atomic<unsigned> recorded_{0};
+    std::mutex mutex_;      // serialises set()
+    WorkerScheduling now_;  // guarded by mutex_
+};
 
 /// What every worker thread does first: takes its name and, when Options::worker_cpus asks for
 /// it, its CPU (worker `index` → worker_cpus[index % size]).

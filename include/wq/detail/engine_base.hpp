@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string_view>
@@ -102,6 +103,14 @@ public:
     }
     [[nodiscard]] std::string_view name() const noexcept final { return backend_name; }
     [[nodiscard]] unsigned worker_count() const noexcept final { return options_.workers; }
+    /// On the workers start_workers() started; E_NOTIMPL for a back-end whose threads are a
+    /// pool's (it never calls start_workers).
+    HRESULT set_worker_scheduling(const WorkerScheduling& scheduling) noexcept final {
+        if (!schedules_) {
+            return E_NOTIMPL;
+        }
+        return schedules_->set(scheduling);
+    }
 
 protected:
     /// Resolves (validates) the options and lays out the counters: one slot per worker, each
@@ -123,8 +132,10 @@ protected:
     /// pinned (Options::worker_cpus) and marked as this engine's worker.
     void start_workers() {
         workers_.reserve(options_.workers);
+        schedules_ = std::make_unique<WorkerSchedules>(options_.workers);
         for (unsigned i = 0; i < options_.workers; ++i) {
             workers_.emplace_back([this, i] {
+                schedules_->record(i);
                 start_worker_thread(backend_name, i, options_);
                 const WorkerScope scope(this);
                 derived().worker_main(i, stats_[i]);
@@ -166,6 +177,7 @@ private:
     std::mutex shutdown_mutex_;  // serialises shutdown() callers
     bool shut_down_ = false;     // guarded by shutdown_mutex_
     std::vector<std::thread> workers_;
+    std::unique_ptr<WorkerSchedules> schedules_;  // set by start_workers, before any worker runs
 };
 
 /// EngineBase for back-ends that admit puts through a PutGate (no lock on the put path): the gate
