@@ -11,6 +11,7 @@
 #if !WQ_OS_WINDOWS
 #include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -358,6 +359,9 @@ void give_up_raising() {
         ASSERT_EQ(setgroups(0, nullptr), 0);
         ASSERT_EQ(setgid(65534), 0);
         ASSERT_EQ(setuid(65534), 0);  // every thread of the process (glibc)
+        // The uid change made the process undumpable; LeakSanitizer's exit check must still be
+        // able to attach to its threads.
+        ASSERT_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
     }
     const rlimit none{0, 0};
     ASSERT_EQ(setrlimit(RLIMIT_RTPRIO, &none), 0);
