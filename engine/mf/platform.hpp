@@ -103,6 +103,9 @@ public:
     HRESULT register_platform_mmcss(const wchar_t* usage_class, DWORD* task,
                                     LONG priority) noexcept;
     HRESULT unregister_platform_mmcss() noexcept;
+    /// Whose MMCSS registration covers queue `id`'s threads (nullptr: the platform's); fails as a
+    /// put on it would.
+    HRESULT mmcss_owner(DWORD id, Mmcss::Owner* owner) noexcept;
 
     /// True on a thread of one of the platform's engines (a callback).
     bool on_own_thread() noexcept;
@@ -118,9 +121,6 @@ private:
     /// it if that fails.
     template <class ToTimers>
     HRESULT hold(IMFAsyncResult* result, const ToTimers& to_timers) noexcept;
-    /// Whose MMCSS registration covers queue `id`'s threads (nullptr: the platform's); fails as a
-    /// put on it would.
-    HRESULT mmcss_owner(DWORD id, Mmcss::Owner* owner) noexcept;
     /// The engines whose threads are `owner`'s.
     std::vector<Engine*> mmcss_engines(Mmcss::Owner owner);
     /// Hands `done` a result carrying `status` and `task`, as MF's begin functions do.

@@ -133,40 +133,32 @@ HRESULT PlatformState::mmcss_class(DWORD id, wchar_t* buffer, DWORD* length) noe
     return mmcss_.usage_class(owner, buffer, length);
 }
 
-HRESULT PlatformState::mmcss_task(DWORD id, DWORD* task) noexcept {
-    if (task == nullptr) {
+namespace {
+/// A getter's frame: `out` checked, the queue's registration found, `read` of it written out.
+template <class Out, class Read>
+HRESULT answer(PlatformState& platform, DWORD id, Out* out, const Read& read) noexcept {
+    if (out == nullptr) {
         return E_POINTER;
     }
     Mmcss::Owner owner = nullptr;
-    if (const HRESULT hr = mmcss_owner(id, &owner); failed(hr)) {
+    if (const HRESULT hr = platform.mmcss_owner(id, &owner); failed(hr)) {
         return hr;
     }
-    *task = mmcss_.task(owner);
+    *out = read(owner);
     return S_OK;
+}
+}  // namespace
+
+HRESULT PlatformState::mmcss_task(DWORD id, DWORD* task) noexcept {
+    return answer(*this, id, task, [&](Mmcss::Owner owner) { return mmcss_.task(owner); });
 }
 
 HRESULT PlatformState::mmcss_priority(DWORD id, LONG* priority) noexcept {
-    if (priority == nullptr) {
-        return E_POINTER;
-    }
-    Mmcss::Owner owner = nullptr;
-    if (const HRESULT hr = mmcss_owner(id, &owner); failed(hr)) {
-        return hr;
-    }
-    *priority = mmcss_.priority(owner);
-    return S_OK;
+    return answer(*this, id, priority, [&](Mmcss::Owner owner) { return mmcss_.priority(owner); });
 }
 
 HRESULT PlatformState::scheduling(DWORD id, WorkerScheduling* applied) noexcept {
-    if (applied == nullptr) {
-        return E_POINTER;
-    }
-    Mmcss::Owner owner = nullptr;
-    if (const HRESULT hr = mmcss_owner(id, &owner); failed(hr)) {
-        return hr;
-    }
-    *applied = mmcss_.applied(owner);
-    return S_OK;
+    return answer(*this, id, applied, [&](Mmcss::Owner owner) { return mmcss_.applied(owner); });
 }
 
 HRESULT PlatformState::register_platform_mmcss(const wchar_t* usage_class, DWORD* task,
