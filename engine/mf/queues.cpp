@@ -119,16 +119,39 @@ void PumpedQueue::put_pump(Pump* pump, std::size_t rank) noexcept {
     (void)enqueue(pump, true);  // a pump is always accepted
 }
 
+namespace {
+
+// The inbox word (queues.hpp): the newest entry's address, `scheduled` and `closed` in its low
+// bits (an entry is pointer-aligned).
+constexpr std::uintptr_t scheduled_bit = 1;
+constexpr std::uintptr_t closed_bit = 2;
+constexpr std::uintptr_t mark_bits = scheduled_bit | closed_bit;
+static_assert(alignof(Node) > mark_bits);
+Node* entries_of(std::uintptr_t word) noexcept {
+    return reinterpret_cast<Node*>(word & ~mark_bits);  // NOLINT
+}
+std::uintptr_t word_of(const Node* newest) noexcept {
+    return reinterpret_cast<std::uintptr_t>(newest);  // NOLINT
+}
+void set_next(Node* node, const Node* next) noexcept {
+    node->overlapped.InternalHigh = word_of(next);
+}
+
+}  // namespace
+
 bool PumpedQueue::close() noexcept {
-    const std::lock_guard lock(mutex_);
-    closed_ = true;
-    return pending_ == 0;
+    // One word with the pushes: a push lands before this (and is drained) or sees it (refused).
+    const std::uintptr_t before = inbox_.fetch_or(closed_bit, std::memory_order_acq_rel);
+    return (before & scheduled_bit) == 0;
 }
 
 void PumpedQueue::wait_drained() noexcept {
-    std::unique_lock lock(mutex_);
-    // Ends: a closed queue takes only pumps, of entries that were already pending somewhere.
-    drained_.wait(lock, [this] { return pending_ == 0; });
+    std::unique_lock lock(drain_mutex_);
+    // Ends: a closed queue takes only pumps, of entries that were already pending somewhere; the
+    // run that clears `scheduled` of a closed queue notifies under this mutex (advance). acquire:
+    // what the last run did happens-before our return.
+    drained_.wait(lock,
+                  [this] { return (inbox_.load(std::memory_order_acquire) & scheduled_bit) == 0; });
 }
 
 void PumpedQueue::stop() noexcept {
@@ -142,49 +165,58 @@ bool PumpedQueue::is_own_thread() const noexcept {
 }
 
 bool PumpedQueue::enqueue(Node* node, bool pump) noexcept {
-    {
-        const std::lock_guard lock(mutex_);
-        if (closed_ && !pump) {
+    // relaxed: a first look; the CAS decides.
+    std::uintptr_t word = inbox_.load(std::memory_order_relaxed);
+    do {
+        if ((word & closed_bit) != 0 && !pump) {
             return false;
         }
-        if (order_ == Order::put) {
-            stack_.push(node);
-        } else {
-            fifos_[rank_of_node(node)].push(node);
-        }
-        ++pending_;
-        // relaxed: a lingering pump's hint (linger); the entry itself is read under the lock.
-        pushed_.store(pushed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        if (scheduled_) {
-            // The pump queued on the target will get to it. (Order::priority: a better entry than
-            // the one the pump waits for does not move the pump up — on a queue of one thread
-            // nothing else waits on the target.)
-            return true;
-        }
-        scheduled_ = true;
-        set_rank(&pump_, next_rank_locked());
+        set_next(node, entries_of(word));
+        // release: the entry and its link happen-before the pump's take (acquire); acquire: the
+        // run that cleared `scheduled` happens-before the pump we queue below. Ends: a CAS fails
+        // only when another push or a take changed the word.
+    } while (!inbox_.compare_exchange_weak(word,
+                                           word_of(node) | (word & closed_bit) | scheduled_bit,
+                                           std::memory_order_acq_rel, std::memory_order_relaxed));
+    if ((word & scheduled_bit) == 0) {
+        // This push scheduled the pump, and its entry is the only one: the pump waits at its rank.
+        // (Order::priority: a better entry pushed later does not move the pump up — on a queue of
+        // one thread nothing else waits on the target.) The pump is ours until it is queued.
+        set_rank(&pump_, rank_of_node(node));
+        target_.put_pump(&pump_, rank_of_node(node));
     }
-    target_.put_pump(&pump_, rank_of_node(&pump_));
     return true;
 }
 
-std::size_t PumpedQueue::next_rank_locked() const noexcept {
+std::size_t PumpedQueue::take_inbox() noexcept {
+    // relaxed: a look, so that finding it empty only reads the producers' line.
+    std::uintptr_t word = inbox_.load(std::memory_order_relaxed);
+    if (entries_of(word) == nullptr) {
+        return 0;
+    }
+    // acquire, pairs with the push's release: the entries and their links are visible. Keeps
+    // `scheduled` (the pump is running) and `closed`.
+    word = inbox_.fetch_and(mark_bits, std::memory_order_acquire);
+    Node* chain = entries_of(word);
     if (order_ == Order::put) {
-        // taken_ is the pump's; read here only when the pump is not running (scheduling it) or
-        // by the pump itself (advance).
-        return rank_of_node(taken_.empty() ? stack_.oldest() : taken_.front());
+        return taken_.append_chain(chain);
     }
-    std::size_t rank = 0;
-    while (fifos_[rank].empty()) {
-        ++rank;  // ends: the queue holds an entry
+    detail::ItemFifo in_order;
+    const std::size_t count = in_order.append_chain(chain);
+    while (!in_order.empty()) {
+        Node* node = in_order.pop();
+        fifos_[rank_of_node(node)].push(node);
     }
-    return rank;
+    return count;
 }
 
-Node* PumpedQueue::pop_locked() noexcept {
-    for (detail::ItemFifo& fifo : fifos_) {
+Node* PumpedQueue::next_taken() const noexcept {
+    if (order_ == Order::put) {
+        return taken_.front();
+    }
+    for (const detail::ItemFifo& fifo : fifos_) {
         if (!fifo.empty()) {
-            return fifo.pop();
+            return fifo.front();
         }
     }
     return nullptr;
@@ -194,24 +226,19 @@ void PumpedQueue::run_batch() {
     std::size_t ran = 0;
     const OnExit next([this, &ran] { advance(ran); });
     if (order_ == Order::put) {
-        // The entries queued, taken all at once (the lock held for a swap, the chain put in order
-        // outside it), run in order as long as each is of the pump's priority or better (a worse
+        // The entries queued, taken all at once (one RMW on the inbox, the chain put in order
+        // after it), run in order as long as each is of the pump's priority or better (a worse
         // one waits for the pump to be queued again at its own priority) — and, once none is
         // left, those that come while the pump lingers. What is taken and not run stays in
         // taken_, first for the next run (a throw leaves it there too).
         const std::size_t pump_rank = rank_of_node(&pump_);
         while (ran < pump_batch) {
             if (taken_.empty()) {
-                MFASYNCRESULT* chain = nullptr;
-                std::uint64_t pushed = 0;
-                {
-                    const std::lock_guard lock(mutex_);
-                    chain = stack_.take();
-                    pushed = pushed_.load(std::memory_order_relaxed);
-                }
-                taken_.append_chain(chain);
-                if (taken_.empty()) {
-                    if (!linger(pushed)) {
+                batching_.before_take();
+                const std::size_t took = take_inbox();
+                batching_.after_take(took);
+                if (took == 0) {
+                    if (!linger()) {
                         return;
                     }
                     continue;
@@ -226,29 +253,27 @@ void PumpedQueue::run_batch() {
         }
         return;
     }
-    // Order::priority: one entry at a time, the best waiting one each time.
+    // Order::priority: one entry at a time, the best waiting one each time (what came since the
+    // last one is looked at first).
     while (ran < pump_batch) {
-        Node* node = nullptr;
-        {
-            const std::lock_guard lock(mutex_);
-            node = pop_locked();
-        }
+        (void)take_inbox();
+        Node* node = next_taken();
         if (node == nullptr) {
             return;
         }
+        fifos_[rank_of_node(node)].pop();
         ++ran;
         run_node(node);
     }
 }
 
-bool PumpedQueue::linger(std::uint64_t pushed) noexcept {
-    // Pauses without touching the producers' lines (a poll would pull the line they write on
-    // every push), then looks once: what came meanwhile is taken as one batch. relaxed: only a
-    // hint to look again; the entries themselves are read under the lock.
+bool PumpedQueue::linger() noexcept {
+    // Pauses without touching the producers' line (a poll would pull the line they write on
+    // every push), then looks once: what came meanwhile is taken as one batch.
     for (unsigned pauses = 0; pauses < linger_pauses_; ++pauses) {
         detail::cpu_pause();
     }
-    const std::uint64_t came = pushed_.load(std::memory_order_relaxed) - pushed;
+    const std::size_t came = take_inbox();
     // More than one entry a window is a stream: wait longer, for longer batches. One is a
     // request answered (a ping-pong), none an end: look sooner.
     if (came >= 2) {
@@ -266,22 +291,30 @@ void PumpedQueue::advance(std::size_t ran) noexcept {
         // the sum never runs ahead of the items that have run.
         extra_dispatches_->fetch_add(static_cast<std::int64_t>(ran) - 1, std::memory_order_relaxed);
     }
-    bool more = false;
-    {
-        const std::lock_guard lock(mutex_);
-        pending_ -= ran;
-        more = pending_ != 0;
-        if (more) {
-            set_rank(&pump_, next_rank_locked());
-        } else {
-            scheduled_ = false;
-            if (closed_) {
-                drained_.notify_all();  // under the lock the waiter checks the count under
-            }
+    std::uintptr_t word = 0;
+    for (;;) {  // ends: a CAS fails only when a push (or the close) came; the pump then looks again
+        if (next_taken() != nullptr || take_inbox() != 0) {
+            const std::size_t rank = rank_of_node(next_taken());
+            set_rank(&pump_, rank);
+            target_.put_pump(&pump_, rank);
+            return;
+        }
+        // relaxed: the CAS decides.
+        word = inbox_.load(std::memory_order_relaxed);
+        if (entries_of(word) != nullptr) {
+            continue;  // came since the take
+        }
+        // release: this run happens-before the push that schedules the next one (acquire), and
+        // before wait_drained's return (acquire).
+        if (inbox_.compare_exchange_strong(word, word & closed_bit, std::memory_order_acq_rel,
+                                           std::memory_order_relaxed)) {
+            break;
         }
     }
-    if (more) {
-        target_.put_pump(&pump_, rank_of_node(&pump_));
+    if ((word & closed_bit) != 0) {
+        // Under the mutex wait_drained checks the word under: it is asleep or has not looked.
+        const std::lock_guard lock(drain_mutex_);
+        drained_.notify_all();
     }
 }
 

@@ -6,11 +6,16 @@
 //    the queue lookup and the callback's GetParameters. The platform queues share the platform's
 //    engine; an allocated queue (MFAllocateWorkQueue(Ex), MFLockSharedWorkQueue) has an engine of
 //    its own, as MF's has threads of its own, so its last unlock can wait for exactly its items.
-//  - PumpedQueue: its entries wait in the layer's own FIFOs (linked through their OVERLAPPED: no
-//    allocation per put), counted while pending, and one pump of it runs them on its target:
-//    while it holds entries, exactly one pump is queued on the target or running, so entries run
-//    one at a time. A run of the pump takes up to `pump_batch` entries before it gives the thread
-//    back (fairness), so a stream pays one hand-off per batch, not per item.
+//  - PumpedQueue: its entries wait in the layer's own lock-free inbox (a stack linked through
+//    their OVERLAPPED: no allocation per put, one CAS per put), and one pump of it runs them on
+//    its target: while it holds entries, exactly one pump is queued on the target or running, so
+//    entries run one at a time. The inbox word holds the newest entry's address and two marks:
+//    `scheduled` (the pump is queued or running; set by the push that finds it clear, which then
+//    queues the pump) and `closed`. The pump takes the whole stack with one RMW into a FIFO of its
+//    own and clears `scheduled` only with a CAS that sees the stack empty — so no entry is left
+//    with no pump, and none is run by two. A run of the pump takes up to `pump_batch` entries
+//    before it gives the thread back (fairness), so a stream pays one hand-off per batch, not per
+//    item.
 //      Order::put       — MFAllocateSerialWorkQueue: in put order, whatever the priorities; the
 //                         pump waits at the priority of its oldest entry.
 //      Order::priority  — a STANDARD queue on a back-end whose one worker does not run items in
@@ -23,7 +28,7 @@
 
 #include "wq/async_result.hpp"
 #include "wq/detail/item_fifo.hpp"
-#include "wq/detail/spin_mutex.hpp"
+#include "wq/detail/take_batching.hpp"
 #include "wq/engine.hpp"
 
 #include <array>
@@ -32,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 namespace wq::mf_detail {
@@ -190,16 +196,16 @@ public:
     void run_batch();
 
 private:
-    /// Appends `node`; false (and nothing queued) when the queue is closed and it is not a pump.
+    /// Pushes `node`; false (and nothing queued) when the queue is closed and it is not a pump.
     bool enqueue(Node* node, bool pump) noexcept;
-    /// Under mutex_: the next entry to run (the oldest, or the oldest of the best rank), or
-    /// nullptr if none. Pops it.
-    Node* pop_locked() noexcept;
-    /// Under mutex_: the rank the pump waits at for the next entry; the queue must hold one.
-    [[nodiscard]] std::size_t next_rank_locked() const noexcept;
-    /// After its queue ran empty (`pushed` entries pushed so far): true if another came within
-    /// the linger (looked at once, at its end); adapts the linger to what came.
-    [[nodiscard]] bool linger(std::uint64_t pushed) noexcept;
+    /// The pump's: moves what the inbox holds into its own FIFO(s), oldest first; the count moved.
+    std::size_t take_inbox() noexcept;
+    /// The pump's: the next entry to run (the oldest, or the oldest of the best rank) without
+    /// taking it, or nullptr if it holds none.
+    [[nodiscard]] Node* next_taken() const noexcept;
+    /// The pump's, after its queue ran empty: true if another came within the linger (looked at
+    /// once, at its end, and taken); adapts the linger to what came.
+    [[nodiscard]] bool linger() noexcept;
     /// After a batch of `ran` entries: the pump again if more wait, else unscheduled.
     void advance(std::size_t ran) noexcept;
 
@@ -207,21 +213,19 @@ private:
     std::unique_ptr<Queue> own_target_;
     const Order order_;
     std::atomic<std::int64_t>* const extra_dispatches_;  // nullptr: not on the platform's engine
-    // A spin lock: every critical section is a list push or pop, and a producer that met the
-    // pump here would otherwise sleep in the kernel for a wait of nanoseconds.
-    detail::SpinMutex mutex_;
-    std::array<detail::ItemFifo, rank_count> fifos_;  // Order::priority's; guarded by mutex_
-    detail::ItemStack stack_;                         // Order::put's, as pushed; guarded by mutex_
-    // Order::put's, taken from stack_ and not yet run: the pump's own (one runs at a time; read by
-    // an enqueue only while the pump is not scheduled).
-    detail::ItemFifo taken_;
-    std::size_t pending_ = 0;               // guarded by mutex_: entries queued or running
-    std::atomic<std::uint64_t> pushed_{0};  // written under mutex_: entries pushed, for linger
-    unsigned linger_pauses_ = pump_linger_least;  // the running pump's own (one runs at a time)
-    bool scheduled_ = false;  // guarded by mutex_: the pump is on the target or running
-    bool closed_ = false;     // guarded by mutex_
-    std::condition_variable_any drained_;
-    Pump pump_;  // on the target while scheduled_
+    // The inbox word (above): the newest pushed entry | scheduled | closed. Its own line: the
+    // producers' pushes and the pump's takes are the only traffic on it.
+    alignas(cache_line_size) std::atomic<std::uintptr_t> inbox_{0};
+    // The pump's own (one run at a time; the hand-off of `scheduled` orders one run before the
+    // next): what it took from the inbox and has not yet run — Order::put's in taken_, in put
+    // order; Order::priority's in fifos_, by rank.
+    alignas(cache_line_size) detail::ItemFifo taken_;
+    std::array<detail::ItemFifo, rank_count> fifos_;
+    unsigned linger_pauses_ = pump_linger_least;
+    detail::TakeBatching batching_;  // Order::put's takes while a stream comes in
+    std::mutex drain_mutex_;         // with drained_: wait_drained's sleep, the last run's notify
+    std::condition_variable drained_;
+    Pump pump_;  // on the target while scheduled
 };
 
 }  // namespace wq::mf_detail
