@@ -17,10 +17,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <numeric>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace wq::bench {
 
@@ -298,6 +301,38 @@ struct StreamSent {
     std::uint64_t checksum = 0;  ///< of the ids sent, 1..sent
     bool refused = false;
 };
+
+/// stream/'s ring and chunk, which every stream through an engine shares (stream/, and the MF
+/// layer's mfput/ and serial/ streams: their ratios to stream/ compare the same loop): at most
+/// stream_ring_items queued — the bounded peers' capacity — and stream_chunk puts an iteration.
+inline constexpr std::size_t stream_ring_items = 65'536;
+inline constexpr std::size_t stream_chunk = 4096;
+
+/// A stream ring's layout: its items side by side in one array (what a queue's own slots are,
+/// and where the hardware prefetcher follows the producer), or each in an allocation of its own
+/// visited in a shuffled order (items as an application's objects are: every item a cache miss
+/// of its own).
+enum class Layout : std::uint8_t { array, scattered };
+
+/// A ring of stream_ring_items items in `layout`; `storage` owns them.
+inline std::vector<BenchItem*> make_ring(Layout layout,
+                                         std::vector<std::unique_ptr<BenchItem[]>>& storage) {
+    std::vector<BenchItem*> ring(stream_ring_items);
+    if (layout == Layout::array) {
+        storage.push_back(std::make_unique<BenchItem[]>(stream_ring_items));
+        for (std::size_t i = 0; i < stream_ring_items; ++i) {
+            ring[i] = &storage.back()[i];
+        }
+        return ring;
+    }
+    for (std::size_t i = 0; i < stream_ring_items; ++i) {
+        storage.push_back(std::make_unique<BenchItem[]>(1));
+        ring[i] = storage.back().get();
+    }
+    std::mt19937_64 shuffle(stream_ring_items);  // fixed seed: the same order in every run
+    std::shuffle(ring.begin(), ring.end(), shuffle);
+    return ring;
+}
 
 /// stream/'s producer: `chunk` puts per iteration, taking the items round `ring` and putting an
 /// item again only once the callback of its previous trip cleared its in_flight flag — at most

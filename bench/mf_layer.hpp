@@ -44,6 +44,42 @@ private:
     F function_;
 };
 
+/// An item whose callback records when it started (the MF families' latency probes: priority/,
+/// mmcss/, waitwake/): arm(), put `item` (or let it be released), then wait() for that time.
+/// `Callback` wraps the recording (StaticCallback, or PoolCallback for an item that a timer or a
+/// wait hands to the platform). Declare it before the platform, which must end first.
+template <template <class> class Callback = StaticCallback>
+class RunProbe {
+public:
+    RunProbe() { item.pCallback = &callback_; }
+    RunProbe(const RunProbe&) = delete;
+    RunProbe& operator=(const RunProbe&) = delete;
+
+    /// Before the item is put: forgets the last run.
+    void arm() noexcept { ran_at_.store(0, std::memory_order_relaxed); }
+    /// Spins until the callback has started (the platform runs every item it accepted); when.
+    [[nodiscard]] std::int64_t wait() const noexcept {
+        std::int64_t at = 0;
+        // Ends: the platform runs the item (its contract).
+        while ((at = ran_at_.load(std::memory_order_acquire)) == 0) {
+            detail::cpu_pause();
+        }
+        return at;
+    }
+
+    BenchItem item;
+
+private:
+    struct Record {
+        std::atomic<std::int64_t>* ran_at;
+        void operator()(BenchItem* /*item*/) const {
+            ran_at->store(detail_open_loop::now_ns(), std::memory_order_release);
+        }
+    };
+    std::atomic<std::int64_t> ran_at_{0};
+    Callback<Record> callback_{Record{&ran_at_}};
+};
+
 /// A platform on `backend` with `queues` serial queues on its multithreaded queue, and one
 /// multithreaded queue of its own (MFAllocateWorkQueueEx).
 struct SerialSetup {
@@ -70,23 +106,21 @@ struct SerialSetup {
 };
 
 /// stream/'s loop through the MF layer on back-end EngineT: this thread streams items to one
-/// worker, never waiting for a drain — a ring of 4096 items, each put again once its previous trip
-/// ran, 1024 puts per iteration — by `put(setup, item, index)` on a platform with `serial_queues`
-/// serial queues. Items per second, first put to last callback (the platform's shutdown drains).
+/// worker, never waiting for a drain — stream/'s ring and chunk (stream_ring_items, each put
+/// again once its previous trip ran; stream_chunk puts per iteration) — by `put(setup, item,
+/// index)` on a platform with `serial_queues` serial queues. Items per second, first put to last
+/// callback (the platform's shutdown drains).
 template <class EngineT, class Put>
 void mf_stream(benchmark::State& state, std::size_t serial_queues, const Put& put) {
-    constexpr std::size_t ring_items = 4096;
-    constexpr std::size_t chunk = 1024;
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     PerThread<Tally> tallies;
     auto on_invoke = stream_item_done(tallies);
     StaticCallback<decltype(on_invoke)> callback(on_invoke);
-    std::vector<BenchItem> items(ring_items);
-    std::vector<BenchItem*> ring;
-    for (BenchItem& item : items) {
-        item.pCallback = &callback;
-        ring.push_back(&item);
+    std::vector<std::unique_ptr<BenchItem[]>> storage;
+    const std::vector<BenchItem*> ring = make_ring(Layout::array, storage);  // stream/'s array
+    for (BenchItem* item : ring) {
+        item->pCallback = &callback;
     }
     SerialSetup setup(EngineT::backend_name, placement.options, serial_queues);  // after the ring
     if (!setup.ok) {
@@ -95,7 +129,7 @@ void mf_stream(benchmark::State& state, std::size_t serial_queues, const Put& pu
     }
     const auto start = Clock::now();
     const StreamSent sent =
-        stream_puts(state, ring, chunk,
+        stream_puts(state, ring, stream_chunk,
                     [&](BenchItem* item, std::uint64_t index) { return put(setup, item, index); });
     (void)setup.platform.Shutdown();  // drains: the drain is part of the stream
     report_stream(state, sent, tallies, elapsed_ns(start));

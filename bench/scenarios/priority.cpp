@@ -1,6 +1,7 @@
 // bench/scenarios/priority.cpp — what an MF priority is worth on each back-end (wq/mfapi.hpp)
 // (bench/scenarios.json "priority").
 #include "engine_scenario.hpp"
+#include "mf_layer.hpp"
 
 #include "wq/mfapi.hpp"
 
@@ -35,13 +36,7 @@ void priority(benchmark::State& state, std::string_view backend, LONG probe_prio
     };
     StaticCallback<decltype(on_flood)> flood_callback(on_flood);
     std::array<BenchItem, flood_items> flood;
-    std::atomic<std::int64_t> probe_ran_at{0};
-    auto on_probe = [&](BenchItem* /*item*/) {
-        probe_ran_at.store(detail_open_loop::now_ns(), std::memory_order_release);
-    };
-    StaticCallback<decltype(on_probe)> probe_callback(on_probe);
-    BenchItem probe;
-    probe.pCallback = &probe_callback;
+    RunProbe<> probe;
 
     Platform platform(backend, placement.options);  // after the items: shut down before they go
     platform_ptr = &platform;
@@ -57,18 +52,14 @@ void priority(benchmark::State& state, std::string_view backend, LONG probe_prio
     for ([[maybe_unused]] auto _ : state) {
         next_send += probe_gap_ns;
         detail_open_loop::busy_until(next_send);
-        probe_ran_at.store(0, std::memory_order_relaxed);
+        probe.arm();
         const std::int64_t sent_at = detail_open_loop::now_ns();
-        if (platform.PutWorkItemEx2(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, probe_priority, &probe) !=
-            S_OK) {
+        if (platform.PutWorkItemEx2(MFASYNC_CALLBACK_QUEUE_MULTITHREADED, probe_priority,
+                                    &probe.item) != S_OK) {
             state.SkipWithError("MFPutWorkItemEx2 failed");
             break;
         }
-        std::int64_t ran_at = 0;
-        // Ends: the platform runs every item put (its contract).
-        while ((ran_at = probe_ran_at.load(std::memory_order_acquire)) == 0) {
-            detail::cpu_pause();
-        }
+        const std::int64_t ran_at = probe.wait();
         samples.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, ran_at - sent_at)));
         next_send = std::max(next_send, ran_at);
     }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <random>
 #include <vector>
 
 namespace wq::bench {
@@ -13,39 +12,12 @@ namespace {
 // ---- stream/<backend>/producers:1/workers:1/layout:{array|scattered}
 // The benchmark thread puts items one at a time, a chunk per iteration, and never waits for the
 // engine to drain: it takes the items round a ring, and an item goes round again once the callback
-// of its previous trip has cleared its in_flight flag — so at most ring_items are queued, the
-// bounded peers' capacity, and a producer faster than the worker waits for it as it would on a
+// of its previous trip has cleared its in_flight flag — so at most stream_ring_items are queued,
+// the bounded peers' capacity, and a producer faster than the worker waits for it as it would on a
 // full queue. The rate counts from the first put to the last dispatch (the drain at the end
 // included). Exactly-once by count and checksum; cpu_ns_per_item: the worker's CPU per item (every
 // thread's but the benchmark's); parks_per_item where parks are observable.
-// layout: the ring's items side by side in one array (what a queue's own slots are, and where the
-// hardware prefetcher follows the producer), or each in an allocation of its own visited in a
-// shuffled order (items as an application's objects are: every item a cache miss of its own).
-
-constexpr std::size_t ring_items = 65'536;
-constexpr std::size_t chunk = 4096;
-
-enum class Layout : std::uint8_t { array, scattered };
-
-/// The ring's items in `layout`; `storage` owns them.
-std::vector<BenchItem*> make_ring(Layout layout,
-                                  std::vector<std::unique_ptr<BenchItem[]>>& storage) {
-    std::vector<BenchItem*> ring(ring_items);
-    if (layout == Layout::array) {
-        storage.push_back(std::make_unique<BenchItem[]>(ring_items));
-        for (std::size_t i = 0; i < ring_items; ++i) {
-            ring[i] = &storage.back()[i];
-        }
-        return ring;
-    }
-    for (std::size_t i = 0; i < ring_items; ++i) {
-        storage.push_back(std::make_unique<BenchItem[]>(1));
-        ring[i] = storage.back().get();
-    }
-    std::mt19937_64 shuffle(ring_items);  // fixed seed: the same order in every run
-    std::shuffle(ring.begin(), ring.end(), shuffle);
-    return ring;
-}
+// layout: Layout in bench/engine_scenario.hpp (make_ring).
 
 template <class Make>
 void stream(benchmark::State& state, const Make& make, Layout layout) {
@@ -64,8 +36,9 @@ void stream(benchmark::State& state, const Make& make, Layout layout) {
     const std::uint64_t parks_before = engine->counters().parks;
     const OtherThreadsCpu others;
     const auto start = Clock::now();
-    const StreamSent sent = stream_puts(
-        state, ring, chunk, [&](BenchItem* item, std::uint64_t) { return direct.put(item); });
+    const StreamSent sent =
+        stream_puts(state, ring, stream_chunk,
+                    [&](BenchItem* item, std::uint64_t) { return direct.put(item); });
     // Ends: every accepted item is dispatched (the contract); the drain is part of the stream.
     while (engine->counters().dispatched < sent.sent) {
         std::this_thread::yield();

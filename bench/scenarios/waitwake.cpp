@@ -21,29 +21,19 @@ void waitwake(benchmark::State& state, std::string_view backend) {
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     Event event{EventReset::automatic};
-    std::atomic<std::int64_t> ran_at{0};
-    auto on_run = [&](BenchItem* /*item*/) {
-        ran_at.store(detail_open_loop::now_ns(), std::memory_order_release);
-    };
-    PoolCallback<decltype(on_run)> callback(on_run);
-    BenchItem item;
-    item.pCallback = &callback;
+    RunProbe<PoolCallback> probe;
     Platform platform(backend, placement.options);  // after the item: shut down before it goes
     Histogram samples;
     for ([[maybe_unused]] auto _ : state) {
-        ran_at.store(0, std::memory_order_relaxed);
-        if (platform.PutWaitingWorkItem(event.handle(), 0, &item, nullptr) != S_OK) {
+        probe.arm();
+        if (platform.PutWaitingWorkItem(event.handle(), 0, &probe.item, nullptr) != S_OK) {
             state.SkipWithError("PutWaitingWorkItem failed");
             break;
         }
         std::this_thread::sleep_for(std::chrono::microseconds{quiet_us});
         const std::int64_t signalled_at = detail_open_loop::now_ns();
         event.set();
-        std::int64_t done = 0;
-        // Ends: the signal releases the waiting item, and the platform runs it.
-        while ((done = ran_at.load(std::memory_order_acquire)) == 0) {
-            detail::cpu_pause();
-        }
+        const std::int64_t done = probe.wait();  // the signal releases the waiting item
         samples.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, done - signalled_at)));
     }
     (void)platform.Shutdown();
