@@ -11,25 +11,19 @@
 //                                    after D µs (timer/'s floors; <how> below)
 #include "common.hpp"
 #include "histogram.hpp"
+#include "os/os.hpp"
 #include "scenario.hpp"
+#include "scenario_table.hpp"
 
 #include "wq/detail/futex.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <condition_variable>
-#include <ctime>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
-
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 namespace wq::bench {
 namespace {
@@ -185,7 +179,7 @@ std::pair<double, double> measure_wake(bool pin, const std::vector<unsigned>& cp
     return {elapsed / rounds, forward_ns / rounds};
 }
 
-void floor_wake_futex(benchmark::State& state) {
+void floor_wake(benchmark::State& state) {
     const Placement placement = place(state, 2, 0);
     const auto [rtt, oneway] =
         measure_wake(placement.pinned, placement.app_cpus, [&] { return state.KeepRunning(); });
@@ -235,60 +229,7 @@ void floor_wake_idle(benchmark::State& state, std::size_t gap) {
 // ---- floor/timer_<mechanism>/delay_us:D
 // A raw timer's lateness: this thread (alone, everything else idle, as in timer/) asks to run
 // again at now + D and records when it does minus that due time. oneway_ns is the p50; p99_ns and
-// max_ns its tail. The mechanisms a timer thread could sleep in:
-//   timer_nanosleep  clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME)
-//   timer_timerfd    epoll_wait on a timerfd armed to the due time (the MF layer's reactor): the
-//                    floor of timer/, the earliest of the three — a timerfd's expiry is exact,
-//                    while a sleep's and a timed futex wait's carry the thread's timer slack
-//                    (50 µs by default)
-//   timer_condvar    std::condition_variable::wait_until (a futex wait with a deadline)
-void sleep_nanosleep(Clock::time_point due) {
-    const auto since_boot = due.time_since_epoch();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_boot);
-    timespec when{static_cast<time_t>(seconds.count()),
-                  static_cast<long>((since_boot - seconds).count())};
-    // Ends: the clock reaches `due` (EINTR resumes).
-    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr) == EINTR) {
-    }
-}
-
-class TimerFd {
-public:
-    TimerFd()
-        : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-          timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) {
-        epoll_event event{};
-        event.events = EPOLLIN;
-        if (epoll_ < 0 || timer_ < 0 || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &event) != 0) {
-            throw std::runtime_error("floor/timer_timerfd: no epoll or timerfd");
-        }
-    }
-    TimerFd(const TimerFd&) = delete;
-    TimerFd& operator=(const TimerFd&) = delete;
-    ~TimerFd() {
-        ::close(timer_);
-        ::close(epoll_);
-    }
-    void sleep_until(Clock::time_point due) const {
-        const auto since_boot = due.time_since_epoch();
-        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_boot);
-        itimerspec when{};
-        when.it_value = {static_cast<time_t>(seconds.count()),
-                         static_cast<long>((since_boot - seconds).count())};
-        ::timerfd_settime(timer_, TFD_TIMER_ABSTIME, &when, nullptr);
-        epoll_event event{};
-        // Ends: the timer expires (EINTR waits again).
-        while (::epoll_wait(epoll_, &event, 1, -1) != 1) {
-        }
-        std::uint64_t expirations = 0;
-        (void)!::read(timer_, &expirations, sizeof expirations);
-    }
-
-private:
-    int epoll_;
-    int timer_;
-};
-
+// max_ns its tail. The mechanisms are the OS's (os::raw_timers, bench/os/).
 template <class SleepUntil>
 void floor_timer(benchmark::State& state, std::size_t delay, const SleepUntil& sleep_until) {
     const Placement placement = place(state, 1, 0);
@@ -306,25 +247,11 @@ void floor_timer(benchmark::State& state, std::size_t delay, const SleepUntil& s
     state.counters["max_ns"] = static_cast<double>(samples.max());
 }
 
-void floor_timer_nanosleep(benchmark::State& state, std::size_t delay) {
-    floor_timer(state, delay, sleep_nanosleep);
-}
-
-void floor_timer_timerfd(benchmark::State& state, std::size_t delay) {
-    const TimerFd timer;
-    floor_timer(state, delay, [&timer](Clock::time_point due) { timer.sleep_until(due); });
-    floors().timer_late_ns[delay] = state.counters["oneway_ns"];
-}
-
-void floor_timer_condvar(benchmark::State& state, std::size_t delay) {
-    std::mutex mutex;
-    std::condition_variable never_notified;
-    floor_timer(state, delay, [&](Clock::time_point due) {
-        std::unique_lock lock(mutex);
-        // Ends: the deadline passes (nothing notifies).
-        while (never_notified.wait_until(lock, due) != std::cv_status::timeout) {
-        }
-    });
+void floor_raw_timer(benchmark::State& state, std::size_t timer, std::size_t delay) {
+    floor_timer(state, delay, os::raw_timers()[timer]());
+    if (os_timers[timer] == os_timer_floor) {
+        floors().timer_late_ns[delay] = state.counters["oneway_ns"];
+    }
 }
 
 }  // namespace
@@ -355,28 +282,27 @@ namespace {
 // run before anything else.
 const bool registered = register_family("floor", [] {
     add(Suite::standard, "floor/cacheline_rtt", floor_cacheline);
-    add(Suite::standard, "floor/wake_futex_rtt", floor_wake_futex);
+    if (os::raw_timers().size() != std::size(os_timers)) {
+        throw std::logic_error("bench/os/ implements " + std::to_string(os::raw_timers().size()) +
+                               " raw timers, bench/scenarios.json os_words names " +
+                               std::to_string(std::size(os_timers)));
+    }
+    const std::string wake = "floor/wake_" + std::string(os_wake_word);
+    add(Suite::standard, wake + "_rtt", floor_wake);
     for (std::size_t gap = 0; gap < std::size(Floors::idle_gaps); ++gap) {
         add(
-            Suite::standard,
-            "floor/wake_futex_idle/idle_us:" + std::to_string(Floors::idle_gaps[gap]),
+            Suite::standard, wake + "_idle/idle_us:" + std::to_string(Floors::idle_gaps[gap]),
             [gap](benchmark::State& state) { floor_wake_idle(state, gap); },
             benchmark::kMicrosecond);
     }
     for (std::size_t delay = 0; delay < std::size(Floors::timer_delays_us); ++delay) {
         const std::string params = "/delay_us:" + std::to_string(Floors::timer_delays_us[delay]);
-        add(
-            Suite::standard, "floor/timer_nanosleep" + params,
-            [delay](benchmark::State& state) { floor_timer_nanosleep(state, delay); },
-            benchmark::kMicrosecond);
-        add(
-            Suite::standard, "floor/timer_timerfd" + params,
-            [delay](benchmark::State& state) { floor_timer_timerfd(state, delay); },
-            benchmark::kMicrosecond);
-        add(
-            Suite::standard, "floor/timer_condvar" + params,
-            [delay](benchmark::State& state) { floor_timer_condvar(state, delay); },
-            benchmark::kMicrosecond);
+        for (std::size_t timer = 0; timer < std::size(os_timers); ++timer) {
+            add(
+                Suite::standard, "floor/timer_" + std::string(os_timers[timer]) + params,
+                [timer, delay](benchmark::State& state) { floor_raw_timer(state, timer, delay); },
+                benchmark::kMicrosecond);
+        }
     }
 });
 }  // namespace

@@ -12,6 +12,7 @@
 //   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
 #include "calibration.hpp"
 #include "common.hpp"
+#include "os/os.hpp"
 #include "scenario.hpp"
 #include "workload.hpp"
 
@@ -23,8 +24,6 @@
 #include <oneapi/tbb/version.h>
 #endif
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +31,7 @@
 #include <optional>
 #include <regex>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -99,14 +99,6 @@ std::size_t runs_per_benchmark(int argc, char** argv) {
     return interleaved ? static_cast<std::size_t>(repetitions) : 1;
 }
 
-std::string kernel() {
-    utsname name{};
-    if (uname(&name) != 0) {
-        return "unknown";
-    }
-    return std::string(name.sysname) + " " + name.release;
-}
-
 // Every back-end of the build as JSON, from its wq_backend() line: what the scripts know of a
 // back-end comes from here, so none of them names one.
 std::string backend_catalogue_json() {
@@ -168,7 +160,11 @@ void add_context(const std::string& suite) {
     if constexpr (detail::injecting) {  // a gate-validation build: never a real result
         benchmark::AddCustomContext("wq.inject", std::string(detail::inject_spec));
     }
-    benchmark::AddCustomContext("wq.kernel", kernel());
+    benchmark::AddCustomContext("wq.os", std::string(os::name()));
+    benchmark::AddCustomContext("wq.kernel", os::kernel());
+    if (const std::string wine = os::wine_version(); !wine.empty()) {
+        benchmark::AddCustomContext("wq.wine", wine);  // Wine's implementation, not Windows'
+    }
 #if WQ_HAVE_TBB
     benchmark::AddCustomContext("wq.onetbb", TBB_VERSION_STRING);
 #endif

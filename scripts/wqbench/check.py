@@ -17,7 +17,7 @@ import json
 
 from wqbench.cli import InputError, Parser, run
 from wqbench.table import (backend_catalogue, calibration_engines, load_table, parse,
-                           stable_name)
+                           run_os, stable_name)
 
 
 def load_rows(path):
@@ -161,8 +161,8 @@ def check(argv):
                         help="check a run of the calibration engines alone: each ran where its "
                              "scenarios host it, and a delayed one reports above the undelayed")
     args = parser.parse_args(argv)
-    scenarios = load_table()
     data = load_rows(args.results)
+    scenarios = load_table(os_name=run_os(data))
     catalogue = backend_catalogue(data.get("context", {}))
     backends = sorted(name for name, facts in catalogue.items() if facts.get("available"))
     engines = calibration_engines(data.get("context", {}))

@@ -11,11 +11,11 @@ import statistics
 
 from wqbench.cli import OK, Parser, run
 from wqbench.results import load, rows_by_name
-from wqbench.table import load_table, parse
+from wqbench.table import load_table, parse, run_os
 
 
 def key_figures(data):
-    scenarios = load_table()
+    scenarios = load_table(os_name=run_os(data))
     rows, _ = rows_by_name(data)
     figures = {}
     for name, runs in sorted(rows.items()):

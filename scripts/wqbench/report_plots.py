@@ -11,7 +11,7 @@ matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 
 from wqbench.fmt import human, short  # noqa: E402
-from wqbench.table import load_table  # noqa: E402
+from wqbench.table import load_table, run_os  # noqa: E402
 
 # Back-ends take these colours in the order of the run's back-end list (its registry order), so
 # one back-end keeps its colour on every plot of a report. Filled by assign_colours().
@@ -207,8 +207,9 @@ def plot_cpu(runs, backends):
 
 
 def plot_floor_ratios(runs, backends):
-    # Each figure's ratio_to_floor, labelled with the floor that bounds it (bench/scenarios.json).
-    table = {s.name: s for s in load_table()}
+    # Each figure's ratio_to_floor, labelled with the floor that bounds it (bench/scenarios.json)
+    # as the first run's OS names it.
+    table = {s.name: s for s in load_table(os_name=run_os(runs[0].data))}
 
     def label(name, params, what):
         floor = table[name].floor_for(params) or {}

@@ -9,7 +9,7 @@ Standard library only (runs on any python3).
 from wqbench.cli import BAD_INPUT, OK, Parser, run
 from wqbench.fmt import human, human_precise, short
 from wqbench.results import load
-from wqbench.table import calibration_engines, load_table, parse
+from wqbench.table import calibration_engines, load_table, parse, run_os
 
 LABEL_WIDTH = 34
 CELL = 13
@@ -304,7 +304,7 @@ def closing_lines(run, data):
 
 def render(data):
     """(the summary's text, whether every benchmark ran) for parsed result-file data."""
-    scenarios = load_table()
+    scenarios = load_table(os_name=run_os(data))
     run = Run(data, scenarios)
     lines = header_lines(run) + peer_lines(run) + harness_lines(run)
     for scenario in scenarios:

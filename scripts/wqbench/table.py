@@ -144,12 +144,42 @@ class Scenario:
         return wanted
 
 
-def load_table(path=TABLE):
-    """The scenarios, in run order."""
+def run_os(data):
+    """The OS a result file's run was on (wq.os; files from before it are Linux's)."""
+    return (data.get("context") or {}).get("wq.os", "linux")
+
+
+def _with_words(value, words):
+    """`value` with every {word} of the OS's words (strings only) put in: the floors' names and
+    labels on that OS. The grammar's {int} and {a|b} are not words and stay."""
+    if isinstance(value, str):
+        for word, text in words.items():
+            if isinstance(text, str):
+                value = value.replace("{" + word + "}", text)
+        return value
+    if isinstance(value, list):
+        return [_with_words(item, words) for item in value]
+    if isinstance(value, dict):
+        return {key: _with_words(item, words) for key, item in value.items()}
+    return value
+
+
+def load_table(path=TABLE, os_name="linux"):
+    """The scenarios, in run order, as they are named on `os_name` (bench/scenarios.json
+    "os_words"; a row's subjects_by_os and names_by_os)."""
     try:
-        rows = json.loads(Path(path).read_text(encoding="utf-8"))["scenarios"]
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+        words = table.get("os_words", {})
+        if words and os_name not in words:
+            raise InputError(f"os '{os_name}' is not in the scenario table's os_words "
+                             f"(known: {', '.join(sorted(words))})")
+        rows = _with_words(table["scenarios"], words.get(os_name, {}))
     except (OSError, ValueError, KeyError) as error:
         raise InputError(f"scenario table '{path}' unreadable: {error}") from error
+    for row in rows:
+        for key in ("subjects", "names"):
+            if f"{key}_by_os" in row:
+                row[key] = row.pop(f"{key}_by_os")[os_name]
     return [Scenario(row) for row in rows]
 
 

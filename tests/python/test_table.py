@@ -18,6 +18,31 @@ class Grammar(unittest.TestCase):
         self.assertEqual(enumerations("[/via:make_engine]"), [{None, "/via:make_engine"}])
 
 
+class PerOs(unittest.TestCase):
+    """The floors' names and the floors a scenario is divided by, as each OS names them
+    (bench/scenarios.json os_words, subjects_by_os, names_by_os)."""
+
+    def test_each_os_names_its_own_floors(self):
+        linux = {s.name: s for s in load_table(os_name="linux")}
+        windows = {s.name: s for s in load_table(os_name="windows")}
+        self.assertIn("floor/wake_futex_idle/idle_us:3000", linux["floor"].names)
+        self.assertIn("floor/timer_timerfd/delay_us:50", linux["floor"].names)
+        self.assertIn("floor/wake_waitonaddress_idle/idle_us:3000", windows["floor"].names)
+        self.assertIn("floor/timer_hirestimer/delay_us:50", windows["floor"].names)
+        self.assertNotIn("timer_timerfd", windows["floor"].subjects)
+        self.assertEqual(linux["wakeup"].floor["benchmark"], "floor/wake_futex_idle/idle_us:3000")
+        self.assertEqual(windows["wakeup"].floor["benchmark"],
+                         "floor/wake_waitonaddress_idle/idle_us:3000")
+        self.assertEqual(windows["timer"].floor_for("/delay_us:1000")["benchmark"],
+                         "floor/timer_hirestimer/delay_us:1000")
+        # The grammar's own braces are not OS words.
+        self.assertEqual(windows["latency"].params, linux["latency"].params)
+
+    def test_an_unknown_os_is_named(self):
+        with self.assertRaisesRegex(Exception, "os 'beos' is not in the scenario table"):
+            load_table(os_name="beos")
+
+
 class Names(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
