@@ -65,6 +65,15 @@ RunSettings& run_settings() {
     return settings;
 }
 
+Options engine_options(std::string_view backend, Options options) {
+    for (const BackendInfo& info : backend_catalogue()) {
+        if (info.name == backend && !info.pins_workers) {
+            options.worker_cpus.clear();
+        }
+    }
+    return options;
+}
+
 unsigned usable_cpus() {
     return std::max<unsigned>(1, static_cast<unsigned>(cpus().size()));
 }

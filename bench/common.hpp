@@ -108,6 +108,10 @@ inline ScopedPin Placement::pin_app(unsigned k) const {
     return {pinned, pinned ? app_cpus[k] : 0};
 }
 
+/// The options a benchmark gives back-end `backend`: `options`, less worker_cpus where the
+/// back-end refuses to pin its threads (BackendTraits::pins_workers: mfplat's are MF's).
+Options engine_options(std::string_view backend, Options options);
+
 /// How many CPUs this process may use (at least 1).
 unsigned usable_cpus();
 

@@ -121,6 +121,7 @@ std::string backend_catalogue_json() {
                 ",\"idle_wait\":" + quoted(info.idle_wait) +
                 ",\"owns_threads\":" + (info.owns_threads ? "true" : "false") +
                 ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") +
+                ",\"pins_workers\":" + (info.pins_workers ? "true" : "false") +
                 ",\"put_allocates\":" + (info.put_allocates ? "true" : "false") +
                 ",\"one_worker_fifo\":" + (info.one_worker_fifo ? "true" : "false") + "}";
     }

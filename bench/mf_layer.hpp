@@ -84,7 +84,7 @@ private:
 /// multithreaded queue of its own (MFAllocateWorkQueueEx).
 struct SerialSetup {
     SerialSetup(std::string_view backend, const Options& options, std::size_t queues)
-        : platform(backend, options) {
+        : platform(backend, engine_options(backend, options)) {
         if (failed(platform.AllocateWorkQueueEx(MF_MULTITHREADED_WORKQUEUE, &allocated))) {
             ok = false;
             return;

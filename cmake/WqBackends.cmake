@@ -1,7 +1,8 @@
 # The back-end registry's one list. Each back-end of a build is one line,
 #
 #   wq_backend(NAME CLASS HEADER SOURCES... DESCRIPTION "..." IDLE_WAIT "..."
-#              [LIBRARY_THREADS] [PUT_ALLOCATES] [UNORDERED] [LIBRARIES ...] [INCLUDE_DIR dir])
+#              [LIBRARY_THREADS] [NO_PINNING] [PUT_ALLOCATES] [UNORDERED] [LIBRARIES ...]
+#              [INCLUDE_DIR dir])
 #
 # in the top-level CMakeLists.txt (inside an if() where the back-end is platform- or
 # option-specific): everything the project knows of a back-end. The line adds the sources to
@@ -18,6 +19,8 @@
 #                back-end kept elsewhere, such as the test-only one under tests/)
 #   DESCRIPTION  one line for listings; IDLE_WAIT where an idle worker waits ("futex", ...)
 #   LIBRARY_THREADS  a library or the OS owns the threads: parks are not observable
+#   NO_PINNING       Options::worker_cpus is refused (the threads are someone else's to place):
+#                    the benchmarks leave such a back-end's workers unpinned
 #   PUT_ALLOCATES    put or dispatch may allocate in steady state (ctest allocations.<name>: a
 #                    back-end without it must allocate nothing over 10^6 puts; with it, reported)
 #   UNORDERED        with one worker, items may run out of put order (items put one after the
@@ -30,7 +33,7 @@ set(WQ_BACKEND_HEADERS "")
 set(WQ_BACKEND_TRAITS "")
 
 function(wq_backend name class header)
-  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;PUT_ALLOCATES;UNORDERED" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
+  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;NO_PINNING;PUT_ALLOCATES;UNORDERED" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
                         "SOURCES;LIBRARIES")
   foreach(required SOURCES DESCRIPTION IDLE_WAIT)
     if(NOT ARG_${required})
@@ -51,6 +54,11 @@ function(wq_backend name class header)
     set(own false)
   else()
     set(own true)
+  endif()
+  if(ARG_NO_PINNING)
+    set(pins false)
+  else()
+    set(pins true)
   endif()
   if(ARG_PUT_ALLOCATES)
     set(allocates true)
@@ -76,6 +84,7 @@ inline constexpr BackendTraits traits_of<${class}>{
     .idle_wait = \"${ARG_IDLE_WAIT}\",
     .owns_threads = ${own},
     .parks_observable = ${own},
+    .pins_workers = ${pins},
     .put_allocates = ${allocates},
     .one_worker_fifo = ${fifo}};
 static_assert(${class}::backend_name == \"${name}\",

@@ -45,11 +45,11 @@ std::vector<BackendInfo> backend_catalogue() {
     for (const Backend& backend : backends) {
         std::string reason = backend.unavailable_reason();
         const bool available = reason.empty();
-        catalogue.push_back(
-            BackendInfo{std::string(backend.traits.name), std::string(backend.traits.description),
-                        available, std::move(reason), std::string(backend.traits.idle_wait),
-                        backend.traits.owns_threads, backend.traits.parks_observable,
-                        backend.traits.put_allocates, backend.traits.one_worker_fifo});
+        catalogue.push_back(BackendInfo{
+            std::string(backend.traits.name), std::string(backend.traits.description), available,
+            std::move(reason), std::string(backend.traits.idle_wait), backend.traits.owns_threads,
+            backend.traits.parks_observable, backend.traits.pins_workers,
+            backend.traits.put_allocates, backend.traits.one_worker_fifo});
     }
     return catalogue;
 }

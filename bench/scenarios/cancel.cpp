@@ -21,7 +21,9 @@ void cancel(benchmark::State& state, std::string_view backend, bool waiting) {
     PoolCallback<decltype(on_run)> callback(on_run);
     BenchItem item;
     item.pCallback = &callback;
-    Platform platform(backend, placement.options);  // after the item: shut down before it goes
+    Platform platform(
+        backend,
+        engine_options(backend, placement.options));  // after the item: shut down before it goes
     const auto start = Clock::now();
     std::size_t rounds = 0;
     for ([[maybe_unused]] auto _ : state) {

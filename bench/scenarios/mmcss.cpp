@@ -62,7 +62,9 @@ void mmcss(benchmark::State& state, std::string_view backend, bool registered) {
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     RunProbe<> probe;
-    Platform platform(backend, placement.options);  // after the item: shut down before it goes
+    Platform platform(
+        backend,
+        engine_options(backend, placement.options));  // after the item: shut down before it goes
     DWORD queue = 0;
     if (failed(platform.AllocateWorkQueue(&queue))) {
         state.SkipWithError("MFAllocateWorkQueue failed");

@@ -38,7 +38,9 @@ void priority(benchmark::State& state, std::string_view backend, LONG probe_prio
     std::array<BenchItem, flood_items> flood;
     RunProbe<> probe;
 
-    Platform platform(backend, placement.options);  // after the items: shut down before they go
+    Platform platform(
+        backend,
+        engine_options(backend, placement.options));  // after the items: shut down before they go
     platform_ptr = &platform;
     for (BenchItem& item : flood) {
         item.pCallback = &flood_callback;

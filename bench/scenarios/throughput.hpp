@@ -13,7 +13,6 @@
 
 #include "engine_scenario.hpp"
 
-#include <barrier>
 #include <span>
 #include <thread>
 #include <vector>
@@ -40,7 +39,7 @@ public:
           on_invoke_{this},
           callback_(on_invoke_),
           items_(round_items_),
-          start_round_(static_cast<std::ptrdiff_t>(shape.producers) + 1),
+          start_round_(shape.producers + 1),
           producer_cpu_(shape.producers),
           producer_rounds_(shape.producers),
           engine_(make(placement_.options)) {
@@ -178,7 +177,7 @@ private:
     std::vector<BenchItem> items_;
     std::uint64_t round_checksum_ = 0;
     std::atomic<bool> put_failed_{false};
-    std::barrier<> start_round_;
+    RoundBarrier start_round_;
     std::atomic<bool> quit_{false};
     // Each producer's CPU time when it finished its latest round's puts (ns since it started), and
     // how many rounds it has finished (published after the time).

@@ -33,7 +33,9 @@ void timer_lateness(benchmark::State& state, std::string_view backend, std::size
     PoolCallback<decltype(on_run)> callback(on_run);
     BenchItem item;
     item.pCallback = &callback;
-    Platform platform(backend, placement.options);  // after the item: shut down before it goes
+    Platform platform(
+        backend,
+        engine_options(backend, placement.options));  // after the item: shut down before it goes
     Histogram samples;
     for ([[maybe_unused]] auto _ : state) {
         const std::int64_t due = detail_open_loop::now_ns() +
@@ -73,7 +75,9 @@ void timer_pending(benchmark::State& state, std::string_view backend, std::size_
         random ^= random << 17U;
         return std::chrono::milliseconds{60'000 + static_cast<std::int64_t>(random % 60'000)};
     };
-    Platform platform(backend, placement.options);  // after the items: shut down before they go
+    Platform platform(
+        backend,
+        engine_options(backend, placement.options));  // after the items: shut down before they go
     for (BenchItem& item : held) {
         item.pCallback = &callback;
         if (platform.ScheduleWorkItemAfter(&item, ahead(), nullptr) != S_OK) {

@@ -22,7 +22,9 @@ void waitwake(benchmark::State& state, std::string_view backend) {
     const ScopedPin pin = placement.pin_app(0);
     Event event{EventReset::automatic};
     RunProbe<PoolCallback> probe;
-    Platform platform(backend, placement.options);  // after the item: shut down before it goes
+    Platform platform(
+        backend,
+        engine_options(backend, placement.options));  // after the item: shut down before it goes
     Histogram samples;
     for ([[maybe_unused]] auto _ : state) {
         probe.arm();

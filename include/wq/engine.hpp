@@ -159,6 +159,9 @@ struct BackendTraits {
     /// Whether counters().parks/wakeups are measured (false where the threads' sleeping cannot be
     /// seen).
     bool parks_observable = true;
+    /// Whether Options::worker_cpus is honoured (false where the threads are placed by someone
+    /// else and the engine refuses it: mfplat).
+    bool pins_workers = true;
     /// Whether put or dispatch allocates in steady state (a deque block, a task, a map node);
     /// false means no heap allocation on either path once the engine is warm.
     bool put_allocates = false;
@@ -177,6 +180,7 @@ struct BackendInfo {
     std::string idle_wait;           ///< BackendTraits::idle_wait
     bool owns_threads = true;        ///< BackendTraits::owns_threads
     bool parks_observable = true;    ///< BackendTraits::parks_observable
+    bool pins_workers = true;        ///< BackendTraits::pins_workers
     bool put_allocates = false;      ///< BackendTraits::put_allocates
     bool one_worker_fifo = true;     ///< BackendTraits::one_worker_fifo
 };

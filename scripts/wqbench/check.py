@@ -103,10 +103,11 @@ def check_coverage(scenarios, seen, backends, peers, calibration=()):
 
 
 def check_calibration(data, scenarios, engines):
-    """Every delayed calibration engine reports more than the undelayed one, in the counter and at
-    the params each hosting row names: the harness shows a known delay as such. Only the order is
-    checked (no timing goal), and each engine must have run there."""
-    base = next((name for name, entry in engines.items() if not entry.get("delay_ns")), None)
+    """Every delayed calibration engine reports at least its known delay, in the counter (ns) and
+    at the params each hosting row names: the harness shows a known delay as such. A lower bound
+    only — load can only add to a time, so the check holds on a busy machine (comparing the
+    delayed engine with the undelayed one would not: a starved undelayed run can come out
+    slower) — and each engine must have run there."""
     values = {}
     for bench in data["benchmarks"]:
         if bench.get("run_type", "iteration") != "iteration" or bench.get("error_occurred"):
@@ -129,10 +130,10 @@ def check_calibration(data, scenarios, engines):
         for engine in sorted(engines):
             if engine not in medians:
                 problems.append(f"{name}/{engine}{params}: did not run")
-            elif engine != base and base in medians and medians[engine] <= medians[base]:
-                problems.append(f"{name}/{engine}{params}: {medians[engine]:g} is not above "
-                                f"{base}'s {medians[base]:g}: the harness does not report its "
-                                f"{engines[engine]['delay_ns']} ns delay")
+            elif medians[engine] < float(engines[engine].get("delay_ns") or 0):
+                problems.append(f"{name}/{engine}{params}: {medians[engine]:g} ns is below its "
+                                f"{engines[engine]['delay_ns']} ns delay: the harness does not "
+                                f"report it")
     return problems
 
 
@@ -159,7 +160,7 @@ def check(argv):
                         help="check a --wq_workload run with these suffixes instead")
     parser.add_argument("--calibration", action="store_true",
                         help="check a run of the calibration engines alone: each ran where its "
-                             "scenarios host it, and a delayed one reports above the undelayed")
+                             "scenarios host it, and a delayed one reports at least its delay")
     args = parser.parse_args(argv)
     data = load_rows(args.results)
     scenarios = load_table(os_name=run_os(data))
