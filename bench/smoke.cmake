@@ -1,7 +1,8 @@
 # ctest's benchmark smoke runs: wq_bench once, briefly, then `python3 -m wqbench check` on the
 # JSON it wrote (names and counters from bench/scenarios.json, back-ends from the run's own
 # catalogue). Timings are not looked at.
-#   -DBENCH -DOUT -DPYTHON -DSCRIPTS, and either
+#   -DBENCH -DOUT -DPYTHON -DSCRIPTS [-DEMULATOR: what runs BENCH, Wine for a Windows build], and
+#   either
 #   -DPEERS=a,b,...        the full suite; these peer queues must have run
 #   "-DWORKLOADS=spec;..." wq_bench --wq_workload=spec for each; workload/<b>/<suffix>, nothing else
 #   -DCALIBRATION=1        the calibration engines alone: each ran, and a delay shows as one
@@ -27,7 +28,7 @@ endif()
 if(NOT DEFINED min_time)
   set(min_time 0.01)
 endif()
-execute_process(COMMAND "${BENCH}" ${args} --benchmark_min_time=${min_time} "--benchmark_out=${OUT}"
+execute_process(COMMAND ${EMULATOR} "${BENCH}" ${args} --benchmark_min_time=${min_time} "--benchmark_out=${OUT}"
                         --benchmark_out_format=json
                 RESULT_VARIABLE run_result OUTPUT_QUIET)
 if(NOT run_result EQUAL 0)

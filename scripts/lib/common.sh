@@ -18,7 +18,7 @@ WQ_PACKAGES=(
 WQ_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # The Windows cross build and its tests under Wine.
-WQ_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 googletest)
+WQ_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 googletest dpkg-dev)
 
 wq_say() { printf '==> %s\n' "$*" >&2; }
 # Bad input (or a run that cannot be made): one line naming it, exit 2 (README "Exit codes").
