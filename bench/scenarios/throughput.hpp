@@ -176,8 +176,8 @@ private:
     StaticCallback<OnInvoke> callback_;
     std::vector<BenchItem> items_;
     std::uint64_t round_checksum_ = 0;
-    std::atomic<bool> put_failed_{false};
     RoundBarrier start_round_;
+    std::atomic<bool> put_failed_{false};
     std::atomic<bool> quit_{false};
     // Each producer's CPU time when it finished its latest round's puts (ns since it started), and
     // how many rounds it has finished (published after the time).
