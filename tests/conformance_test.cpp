@@ -716,6 +716,16 @@ TEST_P(Conformance, BadOptionsAreRejectedNamingTheValue) {
     EXPECT_THROW(make_engine(GetParam(), spinners), std::invalid_argument);
 }
 
+/// BackendTraits::pins_workers of back-end `name` (false: it refuses Options::worker_cpus).
+bool pins_workers(const std::string& name) {
+    for (const BackendInfo& info : backend_catalogue()) {
+        if (info.name == name) {
+            return info.pins_workers;
+        }
+    }
+    return true;
+}
+
 // Options::worker_cpus: every callback runs on the CPU its workers were pinned to. Pinned once to
 // the first allowed CPU and once to the last, so workers that merely happen to sit on one CPU are
 // caught.
@@ -726,7 +736,7 @@ TEST_P(Conformance, PinnedWorkersRunOnTheirCpu) {
         Options options;
         options.workers = 2;
         options.worker_cpus = {target};
-        if (GetParam() == "mfplat") {  // MF owns its threads: refused, named
+        if (!pins_workers(GetParam())) {  // NO_PINNING (mfplat, winpool): refused, named
             EXPECT_THROW(make_engine(GetParam(), options), std::invalid_argument);
             return;
         }
@@ -758,7 +768,7 @@ TEST_P(Conformance, PinningToACpuTheProcessCannotUseIsRejected) {
     } catch (const std::invalid_argument& error) {
         const std::string message = error.what();
         EXPECT_NE(message.find("worker_cpus"), std::string::npos) << message;
-        if (GetParam() != "mfplat") {
+        if (pins_workers(GetParam())) {
             EXPECT_NE(message.find("100000"), std::string::npos) << message;
         }
     }

@@ -261,8 +261,15 @@ void expect_scheduled(const std::vector<wq::WorkerScheduling>& seen,
     }
 }
 
+// Engine::set_worker_scheduling schedules threads an engine owns (BackendTraits::owns_threads);
+// a library's or the OS's pool (tbb, mfplat, winpool) stays as it is.
 bool threads_are_the_queues_own(const std::string& backend) {
-    return backend != "tbb" && backend != "mfplat";  // Engine::set_worker_scheduling
+    for (const wq::BackendInfo& info : wq::backend_catalogue()) {
+        if (info.name == backend) {
+            return info.owns_threads;
+        }
+    }
+    return true;
 }
 
 // wq's own: a registered queue's threads run as work_queue_scheduling says, which is what the OS
