@@ -96,6 +96,14 @@ Options resolve_options(std::string_view backend, const Options& options) {
     return resolved;
 }
 
+void refuse_worker_cpus(std::string_view backend, const Options& options, std::string_view owner) {
+    if (!options.worker_cpus.empty()) {
+        throw std::invalid_argument("wq: back-end '" + std::string(backend) +
+                                    "': Options::worker_cpus is not supported: " +
+                                    std::string(owner) + " owns its threads; leave it empty");
+    }
+}
+
 void report_failure(const Options& options, MFASYNCRESULT* item,
                     std::exception_ptr error) noexcept {
     if (!options.on_callback_failure) {

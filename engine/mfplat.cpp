@@ -30,11 +30,7 @@ std::string hex(HRESULT hr) {
 MfplatCore::MfplatCore(const Options& options)
     // MF's threads all count in one slot (slot 0).
     : GatedEngineBase(options, detail::StatsArray::Writers::shared) {
-    if (!options_.worker_cpus.empty()) {
-        throw std::invalid_argument(
-            "wq: back-end 'mfplat': Options::worker_cpus is not supported: Media Foundation owns "
-            "its work queue's threads; leave it empty");
-    }
+    detail::refuse_worker_cpus(backend_name, options_, "Media Foundation");
     if (const HRESULT hr = MFStartup(MF_VERSION, MFSTARTUP_LITE); failed(hr)) {
         throw std::runtime_error("wq: back-end 'mfplat': MFStartup failed, " + hex(hr));
     }

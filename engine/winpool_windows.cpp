@@ -10,11 +10,7 @@ WinpoolCore::WinpoolCore(const Options& options)
     // The pool's threads all count in one slot (slot 0): which pool thread runs an item is the
     // pool's business.
     : GatedEngineBase(options, detail::StatsArray::Writers::shared) {
-    if (!options_.worker_cpus.empty()) {
-        throw std::invalid_argument(
-            "wq: back-end 'winpool': Options::worker_cpus is not supported: the thread pool owns "
-            "its threads; leave it empty");
-    }
+    detail::refuse_worker_cpus(backend_name, options_, "the thread pool");
     pool_ = CreateThreadpool(nullptr);
     if (pool_ == nullptr) {
         throw std::runtime_error("wq: back-end 'winpool': CreateThreadpool failed");

@@ -100,6 +100,10 @@ inline void wait_until_dispatched(const StatsArray& stats, std::uint64_t accepte
 /// naming the back-end, the field, the bad value and the accepted range.
 Options resolve_options(std::string_view backend, const Options& options);
 
+/// For a back-end registered NO_PINNING (its threads are placed by `owner`): throws
+/// std::invalid_argument naming the back-end when `options` asks for worker_cpus.
+void refuse_worker_cpus(std::string_view backend, const Options& options, std::string_view owner);
+
 /// put's argument check, shared so every back-end answers bad input the same way.
 inline HRESULT validate_item(const MFASYNCRESULT* item) noexcept {
     if (item == nullptr) {
