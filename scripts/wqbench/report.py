@@ -18,7 +18,8 @@ from wqbench.cli import OK, InputError, Parser
 from wqbench.report_plots import PLOTS, assign_colours
 from wqbench.results import load, rows_by_name
 from wqbench.summary import render
-from wqbench.table import backend_catalogue, calibration_engines, load_table
+from wqbench.table import (backend_catalogue, calibration_engines, load_table, os_word,
+                           run_os, wine_note)
 
 # The scenarios whose subject is a back-end (bench/scenarios.json).
 ENGINE_SCENARIOS = {s.name for s in load_table() if s.subject == "backend"}
@@ -59,15 +60,15 @@ class Run:
 
 
 CONTEXT_KEYS = [("host_name", "host"), ("num_cpus", "CPUs"), ("mhz_per_cpu", "MHz per CPU"),
-                ("date", "date"), ("wq.git_revision", "revision"), ("wq.suite", "suite"),
+                ("date", "date"), ("wq.os", "OS"), ("wq.wine", "Wine"), ("wq.git_revision", "revision"), ("wq.suite", "suite"),
                 ("wq.backends", "back-ends"), ("wq.pinning", "pinning"), ("wq.cpus", "CPUs used"),
                 ("wq.compiler", "compiler"), ("wq.build_type", "build type"),
                 ("wq.kernel", "kernel"), ("wq.onetbb", "oneTBB"), ("wq.liburing", "liburing"),
                 ("wq.boost", "Boost"), ("wq.packages", "Debian packages"),
                 ("wq.floor_cacheline_rtt_ns", "cache-line rtt at start-up (ns)"),
-                ("wq.floor_wake_oneway_ns", "futex wake one-way at start-up (ns)"),
-                ("wq.floor_wake_idle_us100_oneway_ns", "futex wake after 100 µs idle at start-up (ns)"),
-                ("wq.floor_wake_idle_us3000_oneway_ns", "futex wake after 3 ms idle at start-up (ns)"),
+                ("wq.floor_wake_oneway_ns", "{wake} wake one-way at start-up (ns)"),
+                ("wq.floor_wake_idle_us100_oneway_ns", "{wake} wake after 100 µs idle at start-up (ns)"),
+                ("wq.floor_wake_idle_us3000_oneway_ns", "{wake} wake after 3 ms idle at start-up (ns)"),
                 ("wq.busy_work_1ms_took_ns", "busy_work(1 ms) took (ns)"),
                 ("library_build_type", "Google Benchmark build")]
 
@@ -95,7 +96,17 @@ td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-al
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
 img.plot { max-width: 100%; display: block; margin: 0.5em 0; }
 p.note { color: #555; font-size: 0.9em; }
+p.wine { background: #fff3cd; border-left: 4px solid #c90; padding: 0.5em 1em; }
 """
+
+
+def context_value(value):
+    """A context value as a reader wants it: Google Benchmark's '1770.154570' as '1770.2'."""
+    text = str(value)
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", text):
+        number = float(text)
+        return f"{number:.0f}" if abs(number) >= 1e4 else f"{number:.1f}"
+    return text
 
 
 def summary_text(run):
@@ -121,6 +132,9 @@ def build(runs):
     else:
         parts.append(f"<p class='note'>{html.escape(runs[0].label)} — "
                      f"{html.escape(runs[0].path)}</p>")
+    for run in runs:
+        if note := wine_note(run.data):
+            parts.append(f"<p class='wine'>{html.escape(run.label)}: {html.escape(note)}.</p>")
     parts.append("<p class='note'>Bars and points are medians of the repetitions; whiskers span "
                  "their minimum and maximum.</p>")
     drawn = 0
@@ -139,10 +153,13 @@ def build(runs):
     parts.append("<h2 id='context'>Machine and build</h2><table><tr><th></th>")
     parts += [f"<th>{html.escape(run.label)}</th>" for run in runs]
     parts.append("</tr>")
+    # A floor's label names its OS's wait (the first run's OS; a mixed before/after shows both).
+    wake = "/".join(dict.fromkeys(os_word(run_os(run.data), "wake") for run in runs))
     for key, label in CONTEXT_KEYS:
         if any(key in run.context for run in runs):
-            parts.append(f"<tr><td>{label}</td>")
-            parts += [f"<td>{html.escape(str(run.context.get(key, '')))}</td>" for run in runs]
+            parts.append(f"<tr><td>{html.escape(label.format(wake=wake))}</td>")
+            parts += [f"<td>{html.escape(context_value(run.context.get(key, '')))}</td>"
+                      for run in runs]
             parts.append("</tr>")
     parts.append("</table>")
     for number, run in enumerate(runs, 1):

@@ -9,7 +9,7 @@ Standard library only (runs on any python3).
 from wqbench.cli import BAD_INPUT, OK, Parser, run
 from wqbench.fmt import human, human_precise, short
 from wqbench.results import load
-from wqbench.table import calibration_engines, load_table, parse, run_os
+from wqbench.table import calibration_engines, load_table, parse, run_os, wine_note
 
 LABEL_WIDTH = 34
 CELL = 13
@@ -101,6 +101,8 @@ def header_lines(run):
     lines = ["", f"wqbench summary — {context.get('host_name', '?')}, "
                  f"{context.get('num_cpus', '?')} CPUs, {context.get('date', '?')}, revision "
                  f"{context.get('wq.git_revision', '?')}, {context.get('wq.suite', '?')} suite"]
+    if note := wine_note({"context": context}):
+        lines.append(f"** {note} **")
     floor_row = next((s for s in run.scenarios if s.subject == "floor"), None)
     labels = floor_row.row.get("labels", {}) if floor_row else {}
     if run.floors:

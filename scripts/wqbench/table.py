@@ -149,6 +149,25 @@ def run_os(data):
     return (data.get("context") or {}).get("wq.os", "linux")
 
 
+def wine_note(data):
+    """The line a run under Wine carries wherever its figures are shown (wq.wine), or None."""
+    context = data.get("context") or {}
+    if "wq.wine" not in context:
+        return None
+    return (f"Windows build under Wine {context['wq.wine']}: these are Wine's implementation of "
+            f"Windows on this machine, not Windows timings")
+
+
+def os_word(os_name, key):
+    """One of bench/scenarios.json's os_words for `os_name` (e.g. 'wake': futex, waitonaddress)."""
+    try:
+        words = json.loads(Path(TABLE).read_text(encoding="utf-8")).get("os_words", {})
+        return words[os_name][key]
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"scenario table '{TABLE}' has no os_words {os_name}.{key}: {error}") \
+            from error
+
+
 def _with_words(value, words):
     """`value` with every {word} of the OS's words (strings only) put in: the floors' names and
     labels on that OS. The grammar's {int} and {a|b} are not words and stay."""

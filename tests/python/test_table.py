@@ -2,7 +2,8 @@
 import json
 import unittest
 
-from wqbench.table import backend_catalogue, enumerations, grammar_regex, load_table, parse
+from wqbench.table import (backend_catalogue, enumerations, grammar_regex, load_table, os_word,
+                           parse, wine_note)
 
 
 class Grammar(unittest.TestCase):
@@ -150,3 +151,33 @@ class Calibration(unittest.TestCase):
         data = self.results(130.0, 10240.0)
         data["benchmarks"] = [b for b in data["benchmarks"] if "pingpong/inline_10us" not in b["name"]]
         self.assertEqual(self.problems(data), ["pingpong/inline_10us: did not run"])
+
+
+class WineRuns(unittest.TestCase):
+    """A run under Wine is marked wherever its figures are shown; a Linux run is not."""
+
+    WINE = {"context": {"wq.os": "windows", "wq.wine": "8.0", "host_name": "h"}, "benchmarks": []}
+    LINUX = {"context": {"wq.os": "linux", "host_name": "h"}, "benchmarks": []}
+
+    def test_the_note_names_wine_and_disclaims_windows(self):
+        note = wine_note(self.WINE)
+        self.assertIn("Wine 8.0", note)
+        self.assertIn("not Windows timings", note)
+        self.assertIsNone(wine_note(self.LINUX))
+        self.assertIsNone(wine_note({}))
+
+    def test_the_summary_carries_it(self):
+        from wqbench.summary import render
+        self.assertIn(wine_note(self.WINE), render(self.WINE)[0])
+        self.assertNotIn("Wine", render(self.LINUX)[0])
+
+    def test_the_os_words_name_the_wait(self):
+        self.assertEqual(os_word("linux", "wake"), "futex")
+        self.assertEqual(os_word("windows", "wake"), "waitonaddress")
+
+    def test_the_report_formats_raw_context_numbers(self):
+        from wqbench.report import context_value
+        self.assertEqual(context_value("1770.154570"), "1770.2")
+        self.assertEqual(context_value("81919.000000"), "81919")
+        self.assertEqual(context_value("gcc 12-posix"), "gcc 12-posix")
+        self.assertEqual(context_value(2), "2")
