@@ -63,7 +63,8 @@ struct Floors {
     static constexpr unsigned idle_gaps[] = {100, 3000};
     double wake_idle_oneway_ns[std::size(idle_gaps)] = {};
     /// The delays timer/ schedules at, and the raw timer's lateness after each (floor/
-    /// timer_timerfd, p50; 0 until that floor runs): what any timer costs here.
+    /// timer_<the OS's floor timer>, p50; 0 until measured — timer_floor_ns): what any timer costs
+    /// here.
     static constexpr unsigned timer_delays_us[] = {50, 1000, 10000};
     double timer_late_ns[std::size(timer_delays_us)] = {};
     [[nodiscard]] double wake_after_idle_ns(unsigned idle_us) const;
@@ -144,5 +145,11 @@ void set_progress_total(std::size_t runs);
 
 /// Measures the floors once at start-up (the floor/ family measures them again first in the run).
 void measure_floors_once();
+
+/// The raw floor timer's lateness after Floors::timer_delays_us[delay] (p50): floor/timer_<the
+/// OS's floor timer> when it has run, else measured here once, on the calling thread, with a fixed
+/// number of sleeps — so a timer/ row has its ratio whatever the order of the run (interleaved
+/// repetitions put timer/ rows before the floor's). Call it outside the timed loop.
+double timer_floor_ns(std::size_t delay);
 
 }  // namespace wq::bench

@@ -231,16 +231,21 @@ void floor_wake_idle(benchmark::State& state, std::size_t gap) {
 // again at now + D and records when it does minus that due time. oneway_ns is the p50; p99_ns and
 // max_ns its tail. The mechanisms are the OS's (os::raw_timers, bench/os/).
 template <class SleepUntil>
+void sleep_once(Histogram& samples, const SleepUntil& sleep_until, std::chrono::microseconds wait) {
+    const Clock::time_point due = Clock::now() + wait;
+    sleep_until(due);
+    samples.record(static_cast<std::uint64_t>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - due).count())));
+}
+
+template <class SleepUntil>
 void floor_timer(benchmark::State& state, std::size_t delay, const SleepUntil& sleep_until) {
     const Placement placement = place(state, 1, 0);
     const ScopedPin pin = placement.pin_app(0);
     const std::chrono::microseconds wait{Floors::timer_delays_us[delay]};
     Histogram samples;
     for ([[maybe_unused]] auto _ : state) {
-        const Clock::time_point due = Clock::now() + wait;
-        sleep_until(due);
-        samples.record(static_cast<std::uint64_t>(std::max<std::int64_t>(
-            0, std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - due).count())));
+        sleep_once(samples, sleep_until, wait);
     }
     state.counters["oneway_ns"] = static_cast<double>(samples.value_at_quantile(0.5));
     state.counters["p99_ns"] = static_cast<double>(samples.value_at_quantile(0.99));
@@ -255,6 +260,30 @@ void floor_raw_timer(benchmark::State& state, std::size_t timer, std::size_t del
 }
 
 }  // namespace
+
+double timer_floor_ns(std::size_t delay) {
+    double& late = floors().timer_late_ns[delay];
+    if (late > 0) {
+        return late;
+    }
+    std::size_t floor_timer = 0;
+    while (floor_timer < std::size(os_timers) && os_timers[floor_timer] != os_timer_floor) {
+        ++floor_timer;
+    }
+    if (floor_timer == std::size(os_timers) || floor_timer >= os::raw_timers().size()) {
+        return 0;  // no such timer here: no ratio
+    }
+    const auto sleep_until = os::raw_timers()[floor_timer]();
+    const std::chrono::microseconds wait{Floors::timer_delays_us[delay]};
+    // ~100 ms of sleeps, at least 9: a p50 that one late wake does not move.
+    const std::size_t rounds = std::max<std::size_t>(9, 100'000 / Floors::timer_delays_us[delay]);
+    Histogram samples;
+    for (std::size_t i = 0; i < rounds; ++i) {
+        sleep_once(samples, sleep_until, wait);
+    }
+    late = static_cast<double>(samples.value_at_quantile(0.5));
+    return late;
+}
 
 void measure_floors_once() {
     // Fixed round counts: ~30 ms of cache-line trips (after as many again to warm up: the first

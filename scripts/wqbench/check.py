@@ -35,6 +35,8 @@ def check_rows(data, scenarios, catalogue, calibration=()):
     """(problems, {(scenario name, subject): [(params, match)]}) over every result row."""
     problems, seen = [], {}
     for bench in data["benchmarks"]:
+        if bench.get("run_type", "iteration") != "iteration":
+            continue  # mean/median/stddev/cv of repetitions: derived from the rows checked here
         name = stable_name(bench["name"])
         if bench.get("error_occurred"):
             problems.append(f"{name}: skipped with error: {bench.get('error_message')}")

@@ -181,3 +181,16 @@ class WineRuns(unittest.TestCase):
         self.assertEqual(context_value("81919.000000"), "81919")
         self.assertEqual(context_value("gcc 12-posix"), "gcc 12-posix")
         self.assertEqual(context_value(2), "2")
+
+
+class CheckRows(unittest.TestCase):
+    """python3 -m wqbench check on a run with repetitions: the aggregates are not rows to name."""
+
+    def test_aggregates_are_not_benchmark_names(self):
+        from wqbench.check import check_rows
+        data = {"benchmarks": [
+            {"name": "pingpong/nosuch/real_time_mean", "run_type": "aggregate"},
+            {"name": "pingpong/nosuch/real_time", "run_type": "iteration"}]}
+        problems, _ = check_rows(data, load_table(), {"mutex": {}})
+        self.assertEqual(problems,
+                         ["pingpong/nosuch: back-end 'nosuch' is not in the run's catalogue"])
