@@ -226,10 +226,7 @@ void floor_wake_idle(benchmark::State& state, std::size_t gap) {
     report_ratio_to_floor(state, p50, floors().wake_oneway_ns);
 }
 
-// ---- floor/timer_<mechanism>/delay_us:D
-// A raw timer's lateness: this thread (alone, everything else idle, as in timer/) asks to run
-// again at now + D and records when it does minus that due time. oneway_ns is the p50; p99_ns and
-// max_ns its tail. The mechanisms are the OS's (os::raw_timers, bench/os/).
+// One raw timer sleep of `wait`: its lateness (when it woke minus when it was due) into `samples`.
 template <class SleepUntil>
 void sleep_once(Histogram& samples, const SleepUntil& sleep_until, std::chrono::microseconds wait) {
     const Clock::time_point due = Clock::now() + wait;
@@ -238,6 +235,10 @@ void sleep_once(Histogram& samples, const SleepUntil& sleep_until, std::chrono::
         0, std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - due).count())));
 }
 
+// ---- floor/timer_<mechanism>/delay_us:D
+// A raw timer's lateness: this thread (alone, everything else idle, as in timer/) asks to run
+// again at now + D and records when it does minus that due time. oneway_ns is the p50; p99_ns and
+// max_ns its tail. The mechanisms are the OS's (os::raw_timers, bench/os/).
 template <class SleepUntil>
 void floor_timer(benchmark::State& state, std::size_t delay, const SleepUntil& sleep_until) {
     const Placement placement = place(state, 1, 0);
@@ -266,14 +267,14 @@ double timer_floor_ns(std::size_t delay) {
     if (late > 0) {
         return late;
     }
-    std::size_t floor_timer = 0;
-    while (floor_timer < std::size(os_timers) && os_timers[floor_timer] != os_timer_floor) {
-        ++floor_timer;
+    std::size_t index = 0;
+    while (index < std::size(os_timers) && os_timers[index] != os_timer_floor) {
+        ++index;
     }
-    if (floor_timer == std::size(os_timers) || floor_timer >= os::raw_timers().size()) {
+    if (index == std::size(os_timers) || index >= os::raw_timers().size()) {
         return 0;  // no such timer here: no ratio
     }
-    const auto sleep_until = os::raw_timers()[floor_timer]();
+    const auto sleep_until = os::raw_timers()[index]();
     const std::chrono::microseconds wait{Floors::timer_delays_us[delay]};
     // ~100 ms of sleeps, at least 9: a p50 that one late wake does not move.
     const std::size_t rounds = std::max<std::size_t>(9, 100'000 / Floors::timer_delays_us[delay]);
