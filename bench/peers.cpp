@@ -21,7 +21,9 @@
 
 #include "wq/build_config.hpp"
 
+#if WQ_HAVE_ATOMIC_QUEUE  // bench/CMakeLists.txt: not packaged by MSYS2
 #include <atomic_queue/atomic_queue.h>
+#endif
 #include <concurrentqueue.h>
 #include <boost/lockfree/queue.hpp>
 #if WQ_HAVE_TBB
@@ -54,6 +56,7 @@ struct Moodycamel {
     };
 };
 
+#if WQ_HAVE_ATOMIC_QUEUE
 struct AtomicQueue {
     static constexpr const char* name = "atomic_queue";
     atomic_queue::AtomicQueueB<Value> queue{static_cast<unsigned>(capacity)};
@@ -64,6 +67,7 @@ struct AtomicQueue {
         atomic_queue::AtomicQueueB<Value>& queue;
     };
 };
+#endif
 
 struct BoostLockfree {
     static constexpr const char* name = "boost_lockfree";
@@ -311,7 +315,9 @@ namespace {
 const bool registered = register_family("peer", [] {
     for (const bool throughput : {false, true}) {
         register_peer<Moodycamel>(throughput);
+#if WQ_HAVE_ATOMIC_QUEUE
         register_peer<AtomicQueue>(throughput);
+#endif
         register_peer<BoostLockfree>(throughput);
 #if WQ_HAVE_TBB
         register_peer<TbbBounded>(throughput);

@@ -37,6 +37,28 @@ bool hosts_calibration(std::string_view name) {
     return false;
 }
 
+bool system_mf_runs(std::string_view name, std::string_view params) {
+    for (const ScenarioRow& row : scenario_table) {
+        if (row.name != name) {
+            continue;
+        }
+        if (!row.system_mf) {
+            return false;
+        }
+        for (const std::string_view pattern : row.system_mf_without) {
+            for (std::size_t at = pattern.empty() ? std::string_view::npos : params.find(pattern);
+                 at != std::string_view::npos; at = params.find(pattern, at + 1)) {
+                const std::size_t end = at + pattern.size();
+                if (end == params.size() || params[end] == '/') {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
 const std::vector<Workload>& requested_workloads() {
     return workloads_of_run();
 }

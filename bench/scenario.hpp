@@ -48,6 +48,11 @@ void for_each_available_backend(Visit&& visit) {
 /// Whether family `name`'s row hosts the calibration engines (it has "calibration").
 bool hosts_calibration(std::string_view name);
 
+/// Whether family `name`'s row runs the OS's own MF (it has "system_mf") with these params: no
+/// pattern of its "without" is found in them, ending where a param ends ("/delay_us:50" is not in
+/// "/delay_us:500"). Empty params: whether the row runs it at all.
+bool system_mf_runs(std::string_view name, std::string_view params);
+
 /// Calls visit.template operator()<E>() for every engine family `name` runs: the available
 /// back-ends, then the calibration engines where its row hosts them.
 template <class Visit>

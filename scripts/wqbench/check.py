@@ -2,8 +2,10 @@
 skipped by error), every name follows its row of the scenario table (bench/scenarios.json) and
 carries that row's counters, every scenario has a result for every back-end the run could use
 (the run's own catalogue) with the same parameter sets, each complete (every word of a {a|b},
-both forms of an optional part), every floor ran, every peer queue given ran, and every
-calibration engine of the run's context ran in each scenario that hosts them (and in no other).
+both forms of an optional part), the OS's own MF ran every row that names it (system_mf, on an
+OS that has one: Windows' mfplat.dll) with the back-ends' parameter sets less its "without",
+every floor ran, every peer queue given ran, and every calibration engine of the run's context
+ran in each scenario that hosts them (and in no other).
 
   python3 -m wqbench check RESULTS.json --peers moodycamel,atomic_queue
   python3 -m wqbench check RESULTS.json --workload SUFFIX [SUFFIX ...]
@@ -52,6 +54,11 @@ def check_rows(data, scenarios, catalogue, calibration=()):
                 problems.append(f"{name}: calibration engine '{subject}' in a scenario that does "
                                 f"not host them (bench/scenarios.json \"calibration\")")
                 continue
+        elif scenario.subject == "backend" and subject == scenario.system_subject:
+            if not scenario.system_runs(params):
+                problems.append(f"{name}: the OS's own MF ran params its row leaves out "
+                                f"(bench/scenarios.json \"system_mf\" \"without\")")
+                continue
         elif scenario.subject == "backend":
             if subject not in catalogue:
                 problems.append(f"{name}: back-end '{subject}' is not in the run's catalogue")
@@ -81,13 +88,23 @@ def check_coverage(scenarios, seen, backends, peers, calibration=()):
             expected = set(peers)
         else:
             expected = set(backends)
+        system = scenario.system_subject if scenario.subject == "backend" else None
+        if system:
+            expected.add(system)
         got = {subject for (name, subject) in seen if name == scenario.name}
         for subject in sorted(expected - got):
             problems.append(f"{scenario.name}: no results for {subject}")
         reference = None
-        for subject in sorted(expected & got):
+        # The back-ends first: the OS's own MF is held to what they ran, less its "without".
+        for subject in sorted(expected & got, key=lambda s: (s == system, s)):
             runs = seen[(scenario.name, subject)]
             params = {p for p, _ in runs}
+            if subject == system:
+                wanted = {p for p in (reference[1] if reference else ()) if scenario.system_runs(p)}
+                if reference is not None and params != wanted:
+                    problems.append(f"{scenario.name}: {subject} (the OS's own MF) ran "
+                                    f"{sorted(params)}, expected {sorted(wanted)}")
+                continue
             if reference is None:
                 reference = (subject, params)
             elif scenario.subject == "backend" and params != reference[1]:

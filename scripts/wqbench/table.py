@@ -100,6 +100,11 @@ class Scenario:
         # {"counter", "params"?}: the calibration engines run here too; that counter of theirs
         # (at those params) is the harness overhead.
         self.calibration = row.get("calibration")
+        # The OS's own MF (os_words' system_mf, set by load_table for the run's OS) runs this row
+        # too, less the params a pattern of its "without" matches; None where it does not.
+        self.system_subject = row.get("system_subject")
+        self.system_without = [param_pattern(key)
+                               for key in (row.get("system_mf") or {}).get("without", [])]
         self.params_regex = re.compile(grammar_regex(self.params) + "$")
         self.enumerations = enumerations(self.params)
 
@@ -118,6 +123,11 @@ class Scenario:
             if match:
                 return subject, params, match
         return None
+
+    def system_runs(self, params):
+        """Whether the OS's own MF runs this row with these params (on the table's OS)."""
+        return self.system_subject is not None and not any(
+            pattern.search(params) for pattern in self.system_without)
 
     def floor_for(self, params):
         """The floor ({"benchmark", "counter", "context", "label"} or {"counter_of_winner"}) that
@@ -195,7 +205,10 @@ def load_table(path=TABLE, os_name="linux"):
         rows = _with_words(table["scenarios"], words.get(os_name, {}))
     except (OSError, ValueError, KeyError) as error:
         raise InputError(f"scenario table '{path}' unreadable: {error}") from error
+    system = words.get(os_name, {}).get("system_mf")
     for row in rows:
+        if system and "system_mf" in row:
+            row["system_subject"] = system
         for key in ("subjects", "names"):
             if f"{key}_by_os" in row:
                 row[key] = row.pop(f"{key}_by_os")[os_name]

@@ -194,3 +194,49 @@ class CheckRows(unittest.TestCase):
         problems, _ = check_rows(data, load_table(), {"mutex": {}})
         self.assertEqual(problems,
                          ["pingpong/nosuch: back-end 'nosuch' is not in the run's catalogue"])
+
+
+class SystemMf(unittest.TestCase):
+    """The OS's own MF (os_words system_mf: Windows' mfplat.dll) beside wq's layer in the MF
+    families: which rows it runs, what the check expects of it, and that Linux has none."""
+
+    @staticmethod
+    def _rows(names):
+        return {"benchmarks": [{"name": n, "run_type": "iteration", "items_per_second": 1.0}
+                               for n in names]}
+
+    def test_only_the_mf_rows_run_it_and_only_on_windows(self):
+        windows = {s.name: s for s in load_table(os_name="windows")}
+        linux = {s.name: s for s in load_table(os_name="linux")}
+        self.assertEqual(windows["mfput"].system_subject, "mfplat_dll")
+        self.assertIsNone(windows["pingpong"].system_subject)
+        self.assertIsNone(linux["mfput"].system_subject)
+        self.assertFalse(linux["serial"].system_runs("/shape:pingpong"))
+        self.assertTrue(windows["mfput"].system_runs("/via:platform"))
+        self.assertFalse(windows["mfput"].system_runs("/via:engine"))
+        self.assertFalse(windows["timer"].system_runs("/delay_us:50"))
+        self.assertTrue(windows["timer"].system_runs("/delay_us:500"))  # a param ends at '/'
+
+    def test_the_check_holds_it_to_the_back_ends_rows_less_its_without(self):
+        from wqbench.check import check_coverage, check_rows
+        table = [s for s in load_table(os_name="windows") if s.name == "mfput"]
+        backend = ["mfput/native/via:engine", "mfput/native/via:platform",
+                   "mfput/native/via:allocated"]
+        complete = backend + ["mfput/mfplat_dll/via:platform", "mfput/mfplat_dll/via:allocated"]
+        problems, seen = check_rows(self._rows(complete), table, {"native": {}})
+        self.assertEqual(problems, [])
+        self.assertEqual(check_coverage(table, seen, ["native"], []), [])
+
+        problems, seen = check_rows(self._rows(backend + ["mfput/mfplat_dll/via:platform"]),
+                                    table, {"native": {}})
+        self.assertEqual(problems, [])
+        self.assertEqual(len(check_coverage(table, seen, ["native"], [])), 1)
+
+        problems, _ = check_rows(self._rows(complete + ["mfput/mfplat_dll/via:engine"]), table,
+                                 {"native": {}})
+        self.assertEqual(len(problems), 1)
+        self.assertIn("leaves out", problems[0])
+
+        _, seen = check_rows(self._rows(backend), table, {"native": {}})
+        self.assertEqual(check_coverage(table, seen, ["native"], []),
+                         ["mfput: no results for mfplat_dll"])
