@@ -38,6 +38,10 @@ std::string known_names() {
     return names;
 }
 
+std::string not_built_reason(const detail::NotBuilt& left_out) {
+    return "not in this build: " + std::string(left_out.reason);
+}
+
 }  // namespace
 
 std::vector<BackendInfo> backend_catalogue() {
@@ -50,6 +54,13 @@ std::vector<BackendInfo> backend_catalogue() {
             std::move(reason), std::string(backend.traits.idle_wait), backend.traits.owns_threads,
             backend.traits.parks_observable, backend.traits.pins_workers,
             backend.traits.put_allocates, backend.traits.one_worker_fifo});
+    }
+    for (const detail::NotBuilt& left_out : detail::not_built) {
+        BackendInfo info;
+        info.name = left_out.name;
+        info.description = left_out.description;
+        info.unavailable_reason = not_built_reason(left_out);
+        catalogue.push_back(std::move(info));
     }
     return catalogue;
 }
@@ -74,6 +85,12 @@ std::unique_ptr<Engine> make_engine(std::string_view name, const Options& option
                                      "' is not available here: " + reason);
         }
         return backend.make(options);
+    }
+    for (const detail::NotBuilt& left_out : detail::not_built) {
+        if (left_out.name == name) {
+            throw std::runtime_error("wq: back-end '" + std::string(name) +
+                                     "' is not available here: " + not_built_reason(left_out));
+        }
     }
     throw std::invalid_argument("wq: unknown back-end '" + std::string(name) +
                                 "'; this build has: " + known_names());

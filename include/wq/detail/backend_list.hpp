@@ -7,8 +7,17 @@
 #include "wq/engine.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace wq::detail {
+
+/// A back-end this build leaves out (its wq_backend_not_built() line): listed by the catalogue as
+/// unavailable, with why.
+struct NotBuilt {
+    std::string_view name;
+    std::string_view description;
+    std::string_view reason;
+};
 
 /// Back-end E's facts; each back-end's specialisation is generated from its wq_backend() line.
 template <class E>
