@@ -7,6 +7,10 @@
 //   floor/wake_futex_idle/idle_us:N  oneway_ns (p50), p99_ns, max_ns, ratio_to_floor: a thread
 //                                    parked in a futex for N µs, then woken: what a parked
 //                                    worker costs to reach after the scenarios' gaps
+//   floor/wake_eventfd_rtt, floor/wake_eventfd_idle/idle_us:N: the same two through an event
+//                                    object (wq::Event: an eventfd on Linux; on Windows
+//                                    floor/wake_event_*: SetEvent → WaitForSingleObject), what
+//                                    waitwake/ and an MF waiting item's signal rest on
 //   floor/timer_<how>/delay_us:D     oneway_ns (p50), p99_ns, max_ns: a raw timer's lateness
 //                                    after D µs (timer/'s floors; <how> below)
 #include "common.hpp"
@@ -16,12 +20,15 @@
 #include "scenario_table.hpp"
 
 #include "wq/detail/futex.hpp"
+#include "wq/event.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -99,9 +106,36 @@ void floor_cacheline(benchmark::State& state) {
     state.counters["oneway_ns"] = oneway;
 }
 
-// A partner thread, parked in a futex until rung: ring() stamps the clock and wakes it; it hands
+// How a sleeping side of the wake floors waits for a word to move past `old` and is woken: the
+// address wait (a futex; WaitOnAddress on Windows) — what the engines' idle protocols use — or an
+// event object (wq::Event, auto-reset: an eventfd on Linux, SetEvent → WaitForSingleObject on
+// Windows). A wait may return early (the callers loop on the word); a ring before the wait is
+// kept (the futex compares the word; the event stays signalled), so no ring is lost.
+struct AddressBell {
+    static void wait(std::atomic<std::uint32_t>& word, std::uint32_t old) {
+        detail::futex_wait(word, old);
+    }
+    static void ring(std::atomic<std::uint32_t>& word) { detail::futex_wake_one(word); }
+};
+
+class EventBell {
+public:
+    void wait(const std::atomic<std::uint32_t>& word, std::uint32_t old) {
+        // acquire: pairs with the ringer's release store of the word, before its set().
+        if (word.load(std::memory_order_acquire) == old) {
+            (void)event_.wait();
+        }
+    }
+    void ring(std::atomic<std::uint32_t>& /*word*/) { (void)event_.set(); }
+
+private:
+    Event event_{EventReset::automatic};
+};
+
+// A partner thread, asleep (by Bell) until rung: ring() stamps the clock and wakes it; it hands
 // the wake-up's one-way time (ns, from the stamp to running) to `on_wake`, then answers. The floors
 // that wake a sleeping thread share it. Destruction stops and joins the partner.
+template <class Bell>
 class WakePartner {
 public:
     template <class OnWake>
@@ -112,7 +146,7 @@ public:
                   // Ends: each ring and the stop change `request_` and wake us.
                   while (request_.load(std::memory_order_acquire) < expected &&
                          !stop_.load(std::memory_order_acquire)) {
-                      detail::futex_wait(request_, expected - 1);
+                      request_bell_.wait(request_, expected - 1);
                   }
                   if (stop_.load(std::memory_order_acquire)) {
                       return;
@@ -120,7 +154,7 @@ public:
                   on_wake(ticks_to_ns(now_ticks() - stamp_.load(std::memory_order_relaxed)));
                   reply_.store(expected, std::memory_order_release);
                   if (wake_the_caller) {
-                      detail::futex_wake_one(reply_);
+                      reply_bell_.ring(reply_);
                   }
               }
           }) {}
@@ -129,19 +163,19 @@ public:
     ~WakePartner() {
         stop_.store(true, std::memory_order_release);
         request_.fetch_add(1, std::memory_order_release);
-        detail::futex_wake_one(request_);
+        request_bell_.ring(request_);
         thread_.join();
     }
 
-    /// Wakes the partner for round `round` (1, 2, ...) and waits for its answer, asleep in a futex
-    /// or spinning. Ends: the partner answers every ring.
+    /// Wakes the partner for round `round` (1, 2, ...) and waits for its answer, asleep or
+    /// spinning. Ends: the partner answers every ring.
     void ring(std::uint32_t round, bool sleep_until_answered) {
         stamp_.store(now_ticks(), std::memory_order_relaxed);
         request_.store(round, std::memory_order_release);
-        detail::futex_wake_one(request_);
+        request_bell_.ring(request_);
         while (reply_.load(std::memory_order_acquire) != round) {
             if (sleep_until_answered) {
-                detail::futex_wait(reply_, round - 1);
+                reply_bell_.wait(reply_, round - 1);
             } else {
                 detail::cpu_pause();
             }
@@ -153,13 +187,15 @@ private:
     std::atomic<std::uint32_t> reply_{0};
     std::atomic<std::int64_t> stamp_{0};
     std::atomic<bool> stop_{false};
+    Bell request_bell_;
+    Bell reply_bell_;
     std::thread thread_;  // last: starts once the words above exist
 };
 
-// The blocking wake floor: the same round trip, but each side sleeps in the kernel (futex) until
+// The blocking wake floor: the same round trip, but each side sleeps in the kernel (by Bell) until
 // the other wakes it — what a parked worker costs to reach. oneway_ns: from just before the wake
 // call to the woken thread running.
-template <class KeepGoing>
+template <class Bell, class KeepGoing>
 std::pair<double, double> measure_wake(bool pin, const std::vector<unsigned>& cpus,
                                        KeepGoing keep_going) {
     const ScopedPin main_pin(pin, pin ? cpus[0] : 0);
@@ -167,8 +203,8 @@ std::pair<double, double> measure_wake(bool pin, const std::vector<unsigned>& cp
     std::uint32_t round = 0;
     double elapsed = 0;
     {
-        WakePartner partner(pin, pin ? cpus[1] : 0, /*wake_the_caller=*/true,
-                            [&forward_ns](double ns) { forward_ns += ns; });
+        WakePartner<Bell> partner(pin, pin ? cpus[1] : 0, /*wake_the_caller=*/true,
+                                  [&forward_ns](double ns) { forward_ns += ns; });
         const auto start = Clock::now();
         while (keep_going()) {
             partner.ring(++round, /*sleep_until_answered=*/true);
@@ -179,30 +215,34 @@ std::pair<double, double> measure_wake(bool pin, const std::vector<unsigned>& cp
     return {elapsed / rounds, forward_ns / rounds};
 }
 
+// The address wait's floor refreshes floors() (the engines park on it); the event's reports only.
+template <class Bell>
 void floor_wake(benchmark::State& state) {
     const Placement placement = place(state, 2, 0);
-    const auto [rtt, oneway] =
-        measure_wake(placement.pinned, placement.app_cpus, [&] { return state.KeepRunning(); });
-    floors().wake_rtt_ns = rtt;
-    floors().wake_oneway_ns = oneway;
+    const auto [rtt, oneway] = measure_wake<Bell>(placement.pinned, placement.app_cpus,
+                                                  [&] { return state.KeepRunning(); });
+    if constexpr (std::is_same_v<Bell, AddressBell>) {
+        floors().wake_rtt_ns = rtt;
+        floors().wake_oneway_ns = oneway;
+    }
     state.counters["rtt_ns"] = rtt;
     state.counters["oneway_ns"] = oneway;
     report_ratio_to_floor(state, rtt, floors().cacheline_rtt_ns);
 }
 
-// The idle-wake floor: a partner thread parks in a futex; this thread sleeps `idle` (both threads
+// The idle-wake floor: a partner thread sleeps (by Bell); this thread sleeps `idle` (both threads
 // idle, as in wakeup/ and burst/), then wakes it and spins for the answer (as wakeup/ does); the
 // partner records wake-up → running. One sample per keep_going(); the one-way times come back.
-template <class KeepGoing>
+template <class Bell, class KeepGoing>
 Histogram measure_idle_wake(bool pin, const std::vector<unsigned>& cpus,
                             std::chrono::microseconds idle, KeepGoing keep_going) {
     const ScopedPin main_pin(pin, pin ? cpus[0] : 0);
     Histogram samples;  // the partner's; read once it is joined
     {
-        WakePartner partner(pin, pin ? cpus[1] : 0, /*wake_the_caller=*/false,
-                            [&samples](double ns) {
-                                samples.record(static_cast<std::uint64_t>(std::max(0.0, ns)));
-                            });
+        WakePartner<Bell> partner(pin, pin ? cpus[1] : 0, /*wake_the_caller=*/false,
+                                  [&samples](double ns) {
+                                      samples.record(static_cast<std::uint64_t>(std::max(0.0, ns)));
+                                  });
         for (std::uint32_t round = 1; keep_going(); ++round) {
             std::this_thread::sleep_for(idle);
             partner.ring(round, /*sleep_until_answered=*/false);
@@ -211,19 +251,36 @@ Histogram measure_idle_wake(bool pin, const std::vector<unsigned>& cpus,
     return samples;
 }
 
+template <class Bell>
 void floor_wake_idle(benchmark::State& state, std::size_t gap) {
     const unsigned idle_us = Floors::idle_gaps[gap];
     const Placement placement = place(state, 2, 0);
-    const Histogram samples =
-        measure_idle_wake(placement.pinned, placement.app_cpus, std::chrono::microseconds{idle_us},
-                          [&] { return state.KeepRunning(); });
+    const Histogram samples = measure_idle_wake<Bell>(placement.pinned, placement.app_cpus,
+                                                      std::chrono::microseconds{idle_us},
+                                                      [&] { return state.KeepRunning(); });
     const auto p50 = static_cast<double>(samples.value_at_quantile(0.5));
-    floors().wake_idle_oneway_ns[gap] = p50;
+    if constexpr (std::is_same_v<Bell, AddressBell>) {
+        floors().wake_idle_oneway_ns[gap] = p50;
+    }
     state.counters["oneway_ns"] = p50;
     state.counters["p99_ns"] = static_cast<double>(samples.value_at_quantile(0.99));
     state.counters["max_ns"] = static_cast<double>(samples.max());
-    // How much dearer than waking a busy thread: what the idle gap costs here.
+    // How much dearer than waking a busy thread by the address wait: what the idle gap (and, for
+    // the event, the event) costs here.
     report_ratio_to_floor(state, p50, floors().wake_oneway_ns);
+}
+
+// Registers floor/wake_<word>_rtt and floor/wake_<word>_idle/idle_us:N through Bell.
+template <class Bell>
+void add_wake_floors(std::string_view word) {
+    const std::string wake = "floor/wake_" + std::string(word);
+    add(Suite::standard, wake + "_rtt", floor_wake<Bell>);
+    for (std::size_t gap = 0; gap < std::size(Floors::idle_gaps); ++gap) {
+        add(
+            Suite::standard, wake + "_idle/idle_us:" + std::to_string(Floors::idle_gaps[gap]),
+            [gap](benchmark::State& state) { floor_wake_idle<Bell>(state, gap); },
+            benchmark::kMicrosecond);
+    }
 }
 
 // One raw timer sleep of `wait`: its lateness (when it woke minus when it was due) into `samples`.
@@ -296,13 +353,13 @@ void measure_floors_once() {
     std::tie(floors().cacheline_rtt_ns, floors().cacheline_oneway_ns) =
         measure_cacheline(pin, cpus, rounds(200'000));
     std::tie(floors().wake_rtt_ns, floors().wake_oneway_ns) =
-        measure_wake(pin, cpus, rounds(3'000));
+        measure_wake<AddressBell>(pin, cpus, rounds(3'000));
     // ~40 ms of samples per gap, at least 15.
     for (std::size_t i = 0; i < std::size(Floors::idle_gaps); ++i) {
         const unsigned idle_us = Floors::idle_gaps[i];
-        const Histogram samples =
-            measure_idle_wake(pin, cpus, std::chrono::microseconds{idle_us},
-                              rounds(std::max(15, 40'000 / static_cast<int>(idle_us))));
+        const Histogram samples = measure_idle_wake<AddressBell>(
+            pin, cpus, std::chrono::microseconds{idle_us},
+            rounds(std::max(15, 40'000 / static_cast<int>(idle_us))));
         floors().wake_idle_oneway_ns[i] = static_cast<double>(samples.value_at_quantile(0.5));
     }
 }
@@ -317,14 +374,8 @@ const bool registered = register_family("floor", [] {
                                " raw timers, bench/scenarios.json os_words names " +
                                std::to_string(std::size(os_timers)));
     }
-    const std::string wake = "floor/wake_" + std::string(os_wake_word);
-    add(Suite::standard, wake + "_rtt", floor_wake);
-    for (std::size_t gap = 0; gap < std::size(Floors::idle_gaps); ++gap) {
-        add(
-            Suite::standard, wake + "_idle/idle_us:" + std::to_string(Floors::idle_gaps[gap]),
-            [gap](benchmark::State& state) { floor_wake_idle(state, gap); },
-            benchmark::kMicrosecond);
-    }
+    add_wake_floors<AddressBell>(os_wake_word);
+    add_wake_floors<EventBell>(os_event_word);
     for (std::size_t delay = 0; delay < std::size(Floors::timer_delays_us); ++delay) {
         const std::string params = "/delay_us:" + std::to_string(Floors::timer_delays_us[delay]);
         for (std::size_t timer = 0; timer < std::size(os_timers); ++timer) {
