@@ -9,11 +9,8 @@
 #include "per_thread.hpp"
 #include "scenario.hpp"
 
+#include "os/os.hpp"
 #include "wq/detail/futex.hpp"
-
-#ifdef __linux__
-#include <dirent.h>
-#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -87,48 +84,10 @@ bool register_twin_family(std::string_view scenario, std::string_view concrete_p
     });
 }
 
-// ---- CPU clocks
+// ---- CPU clocks (the OS's: bench/os/)
 
-inline double clock_ns(clockid_t clock) {
-    timespec now{};
-    clock_gettime(clock, &now);
-    return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
-}
-inline double thread_cpu_ns() {
-    return clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-/// Brings the process's CPU clock up to date. Linux charges a thread running on another CPU
-/// only at its next tick or switch (up to 4 ms late at HZ=250), and the process clock sums those
-/// charges; reading a thread's own clock charges it now. Without this, a worker that was spinning
-/// when an idle interval began is billed its pre-idle spinning inside the interval (measured:
-/// `cpu/…/rate:100000` idle burn 1–2.5% for spinning back-ends, against their ≤ 50 µs spin).
-inline void charge_running_threads() {
-#ifdef __linux__
-    DIR* tasks = opendir("/proc/self/task");
-    if (tasks == nullptr) {
-        return;
-    }
-    // Ends: a directory listing is finite.
-    while (const dirent* entry = readdir(tasks)) {
-        const long tid = std::strtol(entry->d_name, nullptr, 10);
-        if (tid > 0) {
-            // The thread's CPU clock id (glibc's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)).
-            const auto clock =
-                static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3U) | 6U);
-            timespec ignored{};
-            clock_gettime(clock, &ignored);
-        }
-    }
-    closedir(tasks);
-#endif
-}
-
-/// The process's CPU clock, with every running thread charged up to now.
-inline double process_cpu_ns() {
-    charge_running_threads();
-    return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-}
+using os::process_cpu_ns;
+using os::thread_cpu_ns;
 
 /// The CPU every other thread of the process has used since construction: the process's CPU
 /// clock less the calling thread's (what the engine's threads cost while this one only watches).

@@ -163,6 +163,7 @@ void add_context(const std::string& suite) {
     }
     benchmark::AddCustomContext("wq.os", std::string(os::name()));
     benchmark::AddCustomContext("wq.kernel", os::kernel());
+    benchmark::AddCustomContext("wq.cpu_clock", os::cpu_clock());  // the CPU counters' clock
     if (const std::string wine = os::wine_version(); !wine.empty()) {
         benchmark::AddCustomContext("wq.wine", wine);  // Wine's implementation, not Windows'
     }

@@ -29,4 +29,15 @@ std::string wine_version();
 using RawTimer = std::function<std::function<void(Clock::time_point)>()>;
 std::span<const RawTimer> raw_timers();
 
+/// The CPU time the calling thread has used, in ns (Linux: CLOCK_THREAD_CPUTIME_ID; Windows:
+/// QueryThreadCycleTime converted at the rate cpu_clock() measured, or GetThreadTimes where the
+/// cycle counter does not count).
+double thread_cpu_ns();
+/// The CPU time the whole process has used, in ns, every running thread charged up to now (the
+/// same clocks, for the process).
+double process_cpu_ns();
+/// Which clock the two above read, for the run's context (wq.cpu_clock): its name and, for a
+/// cycle counter, the cycles per ns it is converted at.
+std::string cpu_clock();
+
 }  // namespace wq::bench::os
