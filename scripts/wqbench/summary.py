@@ -269,8 +269,9 @@ def twin_lines(run):
         counter = scenario.key_for(base)["counter"]
         a, b = float(concrete[counter]), float(erased[counter])
         what = "put call" if counter == "ns_per_call" else f"{scenario.name} rtt"
+        difference = ("+" if b >= a else "-") + human_precise(abs(b - a))
         lines.append(f"  {what:<13}{backend:<9}{human_precise(a):>12}{human_precise(b):>14}"
-                     f"{b - a:>+10.1f} ns")
+                     f"{difference:>13}")
     return lines
 
 
