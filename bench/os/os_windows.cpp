@@ -116,23 +116,14 @@ double filetime_ns(const FILETIME& time) {
     return static_cast<double>(value.QuadPart) * 100.0;
 }
 
-double thread_times_ns() {
+/// Kernel + user time of a thread or a process (GetThreadTimes, GetProcessTimes: one signature).
+using TimesFn = BOOL(WINAPI*)(HANDLE, LPFILETIME, LPFILETIME, LPFILETIME, LPFILETIME);
+double times_ns(TimesFn get, HANDLE of) {
     FILETIME created{};
     FILETIME exited{};
     FILETIME kernel{};
     FILETIME user{};
-    if (GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user) == 0) {
-        return 0;
-    }
-    return filetime_ns(kernel) + filetime_ns(user);
-}
-
-double process_times_ns() {
-    FILETIME created{};
-    FILETIME exited{};
-    FILETIME kernel{};
-    FILETIME user{};
-    if (GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user) == 0) {
+    if (get(of, &created, &exited, &kernel, &user) == 0) {
         return 0;
     }
     return filetime_ns(kernel) + filetime_ns(user);
@@ -177,7 +168,8 @@ double cycles_per_ns() {
 
 double thread_cpu_ns() {
     const double rate = cycles_per_ns();
-    return rate > 0 ? static_cast<double>(thread_cycles()) / rate : thread_times_ns();
+    return rate > 0 ? static_cast<double>(thread_cycles()) / rate
+                    : times_ns(GetThreadTimes, GetCurrentThread());
 }
 
 double process_cpu_ns() {
@@ -186,7 +178,7 @@ double process_cpu_ns() {
     if (rate > 0 && QueryProcessCycleTime(GetCurrentProcess(), &cycles) != 0) {
         return static_cast<double>(cycles) / rate;
     }
-    return process_times_ns();
+    return times_ns(GetProcessTimes, GetCurrentProcess());
 }
 
 std::string cpu_clock() {
