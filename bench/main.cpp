@@ -123,7 +123,10 @@ std::string backend_catalogue_json() {
                 ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") +
                 ",\"pins_workers\":" + (info.pins_workers ? "true" : "false") +
                 ",\"put_allocates\":" + (info.put_allocates ? "true" : "false") +
-                ",\"one_worker_fifo\":" + (info.one_worker_fifo ? "true" : "false") + "}";
+                ",\"one_worker_fifo\":" + (info.one_worker_fifo ? "true" : "false") +
+                ",\"event_items\":" + (info.event_items ? "true" : "false") +
+                ",\"workers_bound_callbacks\":" + (info.workers_bound_callbacks ? "true" : "false") +
+                "}";
     }
     return json + "]";
 }

@@ -1,7 +1,8 @@
 # The back-end registry's one list. Each back-end of a build is one line,
 #
 #   wq_backend(NAME CLASS HEADER SOURCES... DESCRIPTION "..." IDLE_WAIT "..."
-#              [LIBRARY_THREADS] [NO_PINNING] [PUT_ALLOCATES] [UNORDERED] [LIBRARIES ...]
+#              [LIBRARY_THREADS] [NO_PINNING] [PUT_ALLOCATES] [UNORDERED] [NEEDS_CALLBACK]
+#              [WORKERS_ADVISORY] [LIBRARIES ...]
 #              [INCLUDE_DIR dir])
 #
 # in the top-level CMakeLists.txt (inside an if() where the back-end is platform- or
@@ -26,6 +27,10 @@
 #   UNORDERED        with one worker, items may run out of put order (items put one after the
 #                    other, from one thread or several): the MF layer then orders a STANDARD
 #                    queue's items itself (ctest mfapi.<name>: AOneThreadQueueRunsInPutOrder)
+#   NEEDS_CALLBACK   an item with no callback (hEvent only) is refused with E_POINTER: the queue
+#                    beneath calls the callback when it queues the item (MFPutWorkItemEx)
+#   WORKERS_ADVISORY Options::workers does not bound how many callbacks run at once (the pool
+#                    beneath sizes itself): one worker need not mean one callback at a time
 
 #
 # A back-end a build leaves out (an option off, a dependency the target lacks) is one line too,
@@ -43,7 +48,7 @@ set(WQ_BACKEND_HEADERS "")
 set(WQ_BACKEND_TRAITS "")
 
 function(wq_backend name class header)
-  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;NO_PINNING;PUT_ALLOCATES;UNORDERED" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
+  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;NO_PINNING;PUT_ALLOCATES;UNORDERED;NEEDS_CALLBACK;WORKERS_ADVISORY" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
                         "SOURCES;LIBRARIES")
   foreach(required SOURCES DESCRIPTION IDLE_WAIT)
     if(NOT ARG_${required})
@@ -80,6 +85,16 @@ function(wq_backend name class header)
   else()
     set(fifo true)
   endif()
+  if(ARG_NEEDS_CALLBACK)
+    set(event_items false)
+  else()
+    set(event_items true)
+  endif()
+  if(ARG_WORKERS_ADVISORY)
+    set(bounded false)
+  else()
+    set(bounded true)
+  endif()
   foreach(text DESCRIPTION IDLE_WAIT)
     string(REPLACE "\\" "\\\\" ARG_${text} "${ARG_${text}}")
     string(REPLACE "\"" "\\\"" ARG_${text} "${ARG_${text}}")
@@ -96,7 +111,9 @@ inline constexpr BackendTraits traits_of<${class}>{
     .parks_observable = ${own},
     .pins_workers = ${pins},
     .put_allocates = ${allocates},
-    .one_worker_fifo = ${fifo}};
+    .one_worker_fifo = ${fifo},
+    .event_items = ${event_items},
+    .workers_bound_callbacks = ${bounded}};
 static_assert(${class}::backend_name == \"${name}\",
               \"wq_backend(${name} ...) names a class whose EngineBase name differs\");
 static_assert(is_complete_backend<${class}>,

@@ -53,7 +53,8 @@ std::vector<BackendInfo> backend_catalogue() {
             std::string(backend.traits.name), std::string(backend.traits.description), available,
             std::move(reason), std::string(backend.traits.idle_wait), backend.traits.owns_threads,
             backend.traits.parks_observable, backend.traits.pins_workers,
-            backend.traits.put_allocates, backend.traits.one_worker_fifo});
+            backend.traits.put_allocates, backend.traits.one_worker_fifo,
+            backend.traits.event_items, backend.traits.workers_bound_callbacks});
     }
     for (const detail::NotBuilt& left_out : detail::not_built) {
         BackendInfo info;

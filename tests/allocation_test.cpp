@@ -195,10 +195,7 @@ struct Pool {
 
 TEST_P(Allocations, PutAndDispatchAllocateOnlyWhereTheBackendSaysSo) {
     constexpr std::size_t puts = 1'000'000;
-    bool put_allocates = false;
-    for (const BackendInfo& info : backend_catalogue()) {
-        put_allocates = info.name == GetParam() ? info.put_allocates : put_allocates;
-    }
+    const bool put_allocates = info_of(GetParam()).put_allocates;
     Options options;
     options.workers = 1;
     auto engine = make_engine(GetParam(), options);

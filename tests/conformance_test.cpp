@@ -106,9 +106,9 @@ TEST_P(Conformance, ItemWithoutCallbackSignalsItsEvent) {
     Event done{EventReset::manual};
     TrackedResult item;
     item.hEvent = done.handle();
-    if (GetParam() == "mfplat") {
-        // MF's difference, kept visible: MFPutWorkItemEx calls the callback's GetParameters when it
-        // queues the item (Wine's MF crashes on a NULL one), so this back-end refuses such items.
+    if (!info_of(GetParam()).event_items) {
+        // mfplat's difference, kept visible: MFPutWorkItemEx calls the callback's GetParameters
+        // when it queues the item (Wine's MF crashes on a NULL one), so such items are refused.
         EXPECT_EQ(engine->put(&item), E_POINTER);
         EXPECT_EQ(item.adds.load(), 0U);
         EXPECT_EQ(done.wait(0ms), WaitStatus::timeout);
@@ -326,11 +326,7 @@ TEST_P(Conformance, AnItemIsQueuedOnceAtATime) {
     ASSERT_EQ(engine->shutdown(), S_OK);
 
     EXPECT_EQ(first.load(), S_OK);
-    bool own_threads = true;
-    for (const BackendInfo& info : backend_catalogue()) {
-        own_threads = info.name == GetParam() ? info.owns_threads : own_threads;
-    }
-    if (own_threads) {
+    if (info_of(GetParam()).owns_threads) {
         EXPECT_EQ(second.load(), MF_E_INVALIDREQUEST);
         EXPECT_EQ(mixed_bulk.load(), MF_E_INVALIDREQUEST);
     }
@@ -466,15 +462,7 @@ TEST_P(Conformance, PriorityPutsKeepThePutContract) {
     ASSERT_EQ(engine->put_priority(&first, 1), S_OK);
     ASSERT_EQ(engine->put_priority(&queued, 1), S_OK);
     ASSERT_EQ(engine->shutdown(), S_OK);
-    const BackendInfo info = [&] {
-        for (const BackendInfo& entry : backend_catalogue()) {
-            if (entry.name == GetParam()) {
-                return entry;
-            }
-        }
-        return BackendInfo{};
-    }();
-    if (info.owns_threads) {
+    if (info_of(GetParam()).owns_threads) {
         EXPECT_EQ(again.load(), MF_E_INVALIDREQUEST) << "a queued item is queued once";
     }
     EXPECT_EQ(engine->counters().callback_failures, 1U);
@@ -664,13 +652,11 @@ TEST_P(Conformance, IdleWorkersParkAndStayParked) {
     TrackedResult item;
     item.pCallback = noop.get();
     ASSERT_EQ(engine->put(&item), S_OK);
-    for (const BackendInfo& info : backend_catalogue()) {
-        if (info.name == GetParam() && !info.parks_observable) {
-            ASSERT_EQ(engine->shutdown(), S_OK);
-            GTEST_SKIP() << info.name
-                         << " parks threads it owns itself; parks are not observable "
-                            "(an idle engine's CPU burn belongs to the benchmarks)";
-        }
+    if (!info_of(GetParam()).parks_observable) {
+        ASSERT_EQ(engine->shutdown(), S_OK);
+        GTEST_SKIP() << GetParam()
+                     << " parks threads it owns itself; parks are not observable "
+                        "(an idle engine's CPU burn belongs to the benchmarks)";
     }
     // Parked and quiet: both workers blocked and the park count no longer moving over 100 ms.
     // (A wake-up still in flight when both first look parked adds one more cycle; an engine that
@@ -716,16 +702,6 @@ TEST_P(Conformance, BadOptionsAreRejectedNamingTheValue) {
     EXPECT_THROW(make_engine(GetParam(), spinners), std::invalid_argument);
 }
 
-/// BackendTraits::pins_workers of back-end `name` (false: it refuses Options::worker_cpus).
-bool pins_workers(const std::string& name) {
-    for (const BackendInfo& info : backend_catalogue()) {
-        if (info.name == name) {
-            return info.pins_workers;
-        }
-    }
-    return true;
-}
-
 // Options::worker_cpus: every callback runs on the CPU its workers were pinned to. Pinned once to
 // the first allowed CPU and once to the last, so workers that merely happen to sit on one CPU are
 // caught.
@@ -736,7 +712,7 @@ TEST_P(Conformance, PinnedWorkersRunOnTheirCpu) {
         Options options;
         options.workers = 2;
         options.worker_cpus = {target};
-        if (!pins_workers(GetParam())) {  // NO_PINNING (mfplat, winpool): refused, named
+        if (!info_of(GetParam()).pins_workers) {  // NO_PINNING (mfplat, winpool): refused, named
             EXPECT_THROW(make_engine(GetParam(), options), std::invalid_argument);
             return;
         }
@@ -768,7 +744,7 @@ TEST_P(Conformance, PinningToACpuTheProcessCannotUseIsRejected) {
     } catch (const std::invalid_argument& error) {
         const std::string message = error.what();
         EXPECT_NE(message.find("worker_cpus"), std::string::npos) << message;
-        if (pins_workers(GetParam())) {
+        if (info_of(GetParam()).pins_workers) {
             EXPECT_NE(message.find("100000"), std::string::npos) << message;
         }
     }

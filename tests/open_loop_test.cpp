@@ -40,11 +40,11 @@ protected:
     OpenLoopConfig config;
 };
 
-// Whether one worker really means one callback at a time: not on mfplat, where Media Foundation
-// ignores `workers` (wq/mfplat_engine.hpp; the conformance suite names the same difference) and its
-// pool may run callbacks on several threads at once — there the one-worker bounds do not hold.
+// Whether one worker really means one callback at a time (BackendTraits::workers_bound_callbacks):
+// not on mfplat, where Media Foundation ignores `workers` (wq/mfplat_engine.hpp) and its pool may
+// run callbacks on several threads at once — there the one-worker bounds do not hold.
 bool one_worker_guaranteed(const std::string& backend) {
-    return backend != "mfplat";
+    return test::info_of(backend).workers_bound_callbacks;
 }
 
 TEST_P(OpenLoop, InjectedCallbackDelayShowsUpAsBacklog) {

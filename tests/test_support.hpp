@@ -65,14 +65,20 @@ inline std::vector<std::string> built_backends() {
     return names;
 }
 
-/// Why `name` cannot run here, or empty when it can (tests skip with this reason).
-inline std::string unavailable_reason(const std::string& name) {
+/// The catalogue's entry for back-end `name` (its traits: tests ask them, never the name); a
+/// default entry for a name the build does not know.
+inline BackendInfo info_of(const std::string& name) {
     for (const BackendInfo& info : backend_catalogue()) {
         if (info.name == name) {
-            return info.unavailable_reason;
+            return info;
         }
     }
-    return {};
+    return BackendInfo{};
+}
+
+/// Why `name` cannot run here, or empty when it can (tests skip with this reason).
+inline std::string unavailable_reason(const std::string& name) {
+    return info_of(name).unavailable_reason;
 }
 
 /// True when a Windows build runs under Wine (its ntdll exports wine_get_version).

@@ -169,6 +169,13 @@ struct BackendTraits {
     /// one thread or several): false where the queue's order is its own (tbb's arena, mpmc's
     /// per-producer sub-queues). The MF layer orders a one-thread queue itself where it is false.
     bool one_worker_fifo = true;
+    /// Whether an item with no callback (hEvent only) is accepted: false where the queue beneath
+    /// calls the callback when it queues the item (mfplat: MFPutWorkItemEx calls GetParameters),
+    /// and such an item is refused with E_POINTER, nothing queued.
+    bool event_items = true;
+    /// Whether at most Options::workers callbacks run at once: false where the pool beneath sizes
+    /// itself (mfplat: MF's multithreaded queue), so one worker need not mean one at a time.
+    bool workers_bound_callbacks = true;
 };
 
 /// One entry of the registry: every back-end this build knows, with whether it can run here.
@@ -183,6 +190,8 @@ struct BackendInfo {
     bool pins_workers = true;        ///< BackendTraits::pins_workers
     bool put_allocates = false;      ///< BackendTraits::put_allocates
     bool one_worker_fifo = true;     ///< BackendTraits::one_worker_fifo
+    bool event_items = true;         ///< BackendTraits::event_items
+    bool workers_bound_callbacks = true;  ///< BackendTraits::workers_bound_callbacks
 };
 
 /// Every back-end compiled into this build, available or not, in registry order.
