@@ -28,11 +28,21 @@ endif()
 if(NOT DEFINED min_time)
   set(min_time 0.01)
 endif()
+# The progress lines (one per benchmark, on stderr) are kept out of the test's output, so that a
+# failure's own lines are what a truncated log still shows: the last of them are printed then.
 execute_process(COMMAND ${EMULATOR} "${BENCH}" ${args} --benchmark_min_time=${min_time} "--benchmark_out=${OUT}"
                         --benchmark_out_format=json
-                RESULT_VARIABLE run_result OUTPUT_QUIET)
+                RESULT_VARIABLE run_result OUTPUT_QUIET ERROR_VARIABLE run_stderr)
 if(NOT run_result EQUAL 0)
-  message(FATAL_ERROR "wq_bench exited with ${run_result}")
+  string(REGEX REPLACE "\n$" "" run_stderr "${run_stderr}")
+  string(REPLACE "\n" ";" run_lines "${run_stderr}")
+  list(LENGTH run_lines count)
+  if(count GREATER 30)
+    math(EXPR first "${count} - 30")
+    list(SUBLIST run_lines ${first} 30 run_lines)
+  endif()
+  list(JOIN run_lines "\n  " tail)
+  message(FATAL_ERROR "wq_bench exited with ${run_result}; the last lines it wrote:\n  ${tail}")
 endif()
 execute_process(COMMAND "${CMAKE_COMMAND}" -E env "PYTHONPATH=${SCRIPTS}"
                         "${PYTHON}" -m wqbench check "${OUT}" ${check}
