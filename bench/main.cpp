@@ -1,4 +1,4 @@
-// wq_bench — wqbench's benchmark suite (Google Benchmark). README "Benchmarks" documents every
+// wq_bench — wqbench's benchmark suite (Google Benchmark). docs/benchmarks.md documents every
 // scenario and name.
 //
 //   wq_bench                    the default suite (≤ 5 min on 2 cores)
@@ -115,18 +115,19 @@ std::string backend_catalogue_json() {
     std::string json = "[";
     for (const BackendInfo& info : backend_catalogue()) {
         json += json.size() > 1 ? "," : "";
-        json += "{\"name\":" + quoted(info.name) + ",\"description\":" + quoted(info.description) +
-                ",\"available\":" + (info.available ? "true" : "false") +
-                ",\"unavailable_reason\":" + quoted(info.unavailable_reason) +
-                ",\"idle_wait\":" + quoted(info.idle_wait) +
-                ",\"owns_threads\":" + (info.owns_threads ? "true" : "false") +
-                ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") +
-                ",\"pins_workers\":" + (info.pins_workers ? "true" : "false") +
-                ",\"put_allocates\":" + (info.put_allocates ? "true" : "false") +
-                ",\"one_worker_fifo\":" + (info.one_worker_fifo ? "true" : "false") +
-                ",\"event_items\":" + (info.event_items ? "true" : "false") +
-                ",\"workers_bound_callbacks\":" + (info.workers_bound_callbacks ? "true" : "false") +
-                "}";
+        json +=
+            "{\"name\":" + quoted(info.name) + ",\"description\":" + quoted(info.description) +
+            ",\"available\":" + (info.available ? "true" : "false") +
+            ",\"unavailable_reason\":" + quoted(info.unavailable_reason) +
+            ",\"idle_wait\":" + quoted(info.idle_wait) +
+            ",\"owns_threads\":" + (info.owns_threads ? "true" : "false") +
+            ",\"parks_observable\":" + (info.parks_observable ? "true" : "false") +
+            ",\"pins_workers\":" + (info.pins_workers ? "true" : "false") +
+            ",\"put_allocates\":" + (info.put_allocates ? "true" : "false") +
+            ",\"one_worker_fifo\":" + (info.one_worker_fifo ? "true" : "false") +
+            ",\"event_items\":" + (info.event_items ? "true" : "false") +
+            ",\"workers_bound_callbacks\":" + (info.workers_bound_callbacks ? "true" : "false") +
+            "}";
     }
     return json + "]";
 }

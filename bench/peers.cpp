@@ -1,5 +1,5 @@
 // peer/<queue>/... — bare peer queues in the same run, with a pointer-sized payload, so the
-// engine's overhead over a bare queue is visible (README "Benchmark names"):
+// engine's overhead over a bare queue is visible (docs/benchmarks.md, "Benchmark names"):
 //
 //   peer/<queue>/shape:pingpong   rtt_ns ratio_to_floor   two queues, one value bouncing
 //   peer/<queue>/shape:stream     items_per_second        one producer, one consumer, continuous:
@@ -8,7 +8,7 @@
 //                                 loop outside the iteration protocol: the cross-check of stream
 //   peer/<queue>/shape:1p1c       items_per_second        rounds of 32 768 that drain to empty
 //                                 before the next starts: throughput/'s method (its peer), about
-//                                 half the stream rate (README "Peers")
+//                                 half the stream rate (docs/benchmarks.md, "Peers")
 //
 // Queues: moodycamel (ConcurrentQueue, the one `mpmc` is built on, used the same way: enqueue
 // without a token, dequeue with a consumer token), atomic_queue (AtomicQueueB), boost_lockfree

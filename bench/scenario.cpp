@@ -79,7 +79,8 @@ std::string add_families(const std::vector<Workload>& workloads) {
         const auto found = families().find(row.name);
         if (found == families().end()) {
             return "bench/scenarios.json row '" + std::string(row.name) +
-                   "' has no family in wq_bench: add its file (README: Adding a scenario)";
+                   "' has no family in wq_bench: add its file (docs/extending.md: Adding a "
+                   "scenario)";
         }
         // On-demand families run only when asked for (--wq_workload), and then alone.
         if (row.on_demand == !workloads.empty()) {

@@ -1,4 +1,4 @@
-// wq_api_misuse: the API half of the README's bad-input table ("Exit codes and bad input", API
+// wq_api_misuse: the API half of docs/cli.md's bad-input table ("Exit codes and bad input", API
 // misuse). Each row of that table is one entry below, under the same text; ctest cli.table runs
 // this program and requires every row to have an entry, every entry a row, and each answer, on
 // every back-end available here, to be the row's.

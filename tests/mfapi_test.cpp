@@ -3,7 +3,7 @@
 // mfplat.dll under Wine (WQ_TEST_REAL_MF) — and each of those again through RTWorkQ's names
 // (WQ_TEST_RTWQ: wq/rtworkq.hpp, the real rtworkq.dll; tests/rtwq_api.hpp). The same assertions
 // run in all; where the real platform and wq's layer differ, a test named KnownDifference*
-// asserts each side's own answer, and the README lists it ("Porting MF work-queue code").
+// asserts each side's own answer, and docs/mf.md lists it.
 #include "mf_test_api.hpp"
 
 namespace {
@@ -162,7 +162,7 @@ TEST_P(MfApi, KnownDifferenceASerialQueueOnAMissingTarget) {
     DWORD serial = 0;
     const HRESULT hr = api::MFAllocateSerialWorkQueue(0x00120001, &serial);
     if (api::real_mf) {
-        EXPECT_EQ(hr, S_OK) << "Wine's mfplat now refuses it: drop this difference from the README";
+        EXPECT_EQ(hr, S_OK) << "Wine's mfplat now refuses it: drop this difference from docs/mf.md";
         if (hr == S_OK) {
             EXPECT_EQ(api::MFUnlockWorkQueue(serial), S_OK);
         }
@@ -468,7 +468,7 @@ TEST_P(MfApi, KnownDifferenceAnUnknownQueueType) {
     DWORD queue = 0;
     const HRESULT hr = api::MFAllocateWorkQueueEx(static_cast<MFASYNC_WORKQUEUE_TYPE>(3), &queue);
     if (api::real_mf) {
-        EXPECT_EQ(hr, S_OK) << "Wine now refuses it: update the README";
+        EXPECT_EQ(hr, S_OK) << "Wine now refuses it: update docs/mf.md";
         if (hr == S_OK) {
             EXPECT_EQ(api::MFUnlockWorkQueue(queue), S_OK);
         }
@@ -500,7 +500,7 @@ TEST_P(MfApi, KnownDifferenceOneSharedQueuePerClass) {
     ASSERT_EQ(api::MFLockSharedWorkQueue(L"Audio", 0, nullptr, &audio), S_OK);
     ASSERT_EQ(api::MFLockSharedWorkQueue(L"Capture", 0, nullptr, &capture), S_OK);
     if (api::real_mf) {
-        EXPECT_EQ(audio, capture) << "Wine now keeps a queue per class: update the README";
+        EXPECT_EQ(audio, capture) << "Wine now keeps a queue per class: update docs/mf.md";
     } else {
         EXPECT_NE(audio, capture);
     }
@@ -821,7 +821,7 @@ struct RaceEnds {
 };
 
 // wq's answer to MF's documented race: every item ends exactly once, as cancelled (S_OK) or run
-// (MF_E_NOT_FOUND). Real MF under Wine answers S_OK also when the callback won (README).
+// (MF_E_NOT_FOUND). Real MF under Wine answers S_OK also when the callback won (docs/mf.md).
 TEST_P(MfApi, CancelRacingTheDueTimeEndsEachItemExactlyOnce) {
     const std::size_t racing = wq::test::running_under_wine() ? 20'000 : 100'000;
     const RaceEnds ends{racing, 64};
@@ -1125,7 +1125,7 @@ TEST_P(MfApi, KnownDifferenceNoTickAfterThePeriodicCallbackIsRemoved) {
     if (api::real_mf) {
         // Wine's mfplat keeps the context's reference after the remove (its timer's result is
         // not released): known difference.
-        EXPECT_GT(references(counter.get()), unheld) << "Wine now releases it: update the README";
+        EXPECT_GT(references(counter.get()), unheld) << "Wine now releases it: update docs/mf.md";
     } else {
         EXPECT_TRUE(eventually([&] { return references(counter.get()) == unheld; }))
             << "the context is released once removed";

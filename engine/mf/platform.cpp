@@ -70,7 +70,7 @@ HRESULT PlatformState::allocate(MFASYNC_WORKQUEUE_TYPE type, DWORD* id) noexcept
     }
     *id = MFASYNC_CALLBACK_QUEUE_UNDEFINED;
     // MF_WINDOW_WORKQUEUE: a thread of its own, as a STANDARD queue's, without the message loop
-    // MF's runs there (as Wine's; README, "Porting MF work-queue code").
+    // MF's runs there (as Wine's; docs/mf.md).
     if (type != MF_STANDARD_WORKQUEUE && type != MF_WINDOW_WORKQUEUE &&
         type != MF_MULTITHREADED_WORKQUEUE) {
         return E_INVALIDARG;

@@ -2,7 +2,7 @@
 //  - a timerfd (CLOCK_MONOTONIC, absolute time — steady_clock's clock), armed to the earliest due
 //    time by whoever makes it the earliest, without waking the thread. A timerfd fires on time,
 //    where a timed futex wait (a condition variable) or clock_nanosleep carries the thread's
-//    timer slack, 50 µs by default (floor/timer_* in the benchmarks; README);
+//    timer slack, 50 µs by default (floor/timer_* in the benchmarks; docs/benchmarks.md);
 //  - each waited event's own eventfd, once however many items wait on it (EPOLLIN|EPOLLONESHOT,
 //    armed again while items still wait), its waiting items in a FIFO: a signal of an auto-reset
 //    event is taken (read) for the oldest, a manual-reset event's releases them all;

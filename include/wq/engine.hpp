@@ -183,14 +183,14 @@ struct BackendInfo {
     std::string name;
     std::string description;
     bool available = false;
-    std::string unavailable_reason;  ///< empty when available
-    std::string idle_wait;           ///< BackendTraits::idle_wait
-    bool owns_threads = true;        ///< BackendTraits::owns_threads
-    bool parks_observable = true;    ///< BackendTraits::parks_observable
-    bool pins_workers = true;        ///< BackendTraits::pins_workers
-    bool put_allocates = false;      ///< BackendTraits::put_allocates
-    bool one_worker_fifo = true;     ///< BackendTraits::one_worker_fifo
-    bool event_items = true;         ///< BackendTraits::event_items
+    std::string unavailable_reason;       ///< empty when available
+    std::string idle_wait;                ///< BackendTraits::idle_wait
+    bool owns_threads = true;             ///< BackendTraits::owns_threads
+    bool parks_observable = true;         ///< BackendTraits::parks_observable
+    bool pins_workers = true;             ///< BackendTraits::pins_workers
+    bool put_allocates = false;           ///< BackendTraits::put_allocates
+    bool one_worker_fifo = true;          ///< BackendTraits::one_worker_fifo
+    bool event_items = true;              ///< BackendTraits::event_items
     bool workers_bound_callbacks = true;  ///< BackendTraits::workers_bound_callbacks
 };
 

@@ -42,7 +42,7 @@
 //     scheduled or waiting over at once with status MF_E_SHUTDOWN (GetStatus), closes every
 //     queue, runs what they hold, then shuts the engine down; calls after it return
 //     MF_E_SHUTDOWN.
-// Differences from MF are listed in the README ("Porting MF work-queue code").
+// Differences from MF are listed in docs/mf.md.
 //
 // Thread-safety: every function may be called from any thread, callbacks included (except
 // Shutdown from a callback, which returns E_ILLEGAL_METHOD_CALL).
@@ -243,7 +243,7 @@ HRESULT MFGetTimerPeriodicity(DWORD* periodicity) noexcept;
 // ..._INVALID_TASK_INDEX; a platform or serial queue id is MF_E_INVALID_WORKQUEUE (the platform
 // registers with MFRegisterPlatformWithMMCSS; a serial queue runs on its target's threads, and
 // the getters answer for those). tbb's and mfplat's threads are not a queue's own: registered,
-// they stay as they are. README, "Porting MF work-queue code".
+// they stay as they are. docs/mf.md.
 HRESULT MFBeginRegisterWorkQueueWithMMCSS(DWORD queue, const wchar_t* usage_class, DWORD task_id,
                                           IMFAsyncCallback* done, IUnknown* state) noexcept;
 HRESULT MFBeginRegisterWorkQueueWithMMCSSEx(DWORD queue, const wchar_t* usage_class, DWORD task_id,

@@ -1,6 +1,6 @@
 // wq/rtworkq.hpp — RTWorkQ's names (Rtwq*, the API WASAPI and newer Windows code call) over the
 // same MF layer as wq/mfapi.hpp: one process-wide platform, the same queues and the same semantics
-// (README, "Porting MF work-queue code"). RtwqStartup starts it as MFStartup does ($WQ_MF_BACKEND,
+// (docs/mf.md). RtwqStartup starts it as MFStartup does ($WQ_MF_BACKEND,
 // else "native") and RtwqShutdown drops that start as MFShutdown does: one count for both names,
 // as Wine's mfplat is rtworkq underneath. Each function is its MF twin's: RtwqPutWorkItem is
 // MFPutWorkItemEx2, RtwqScheduleWorkItem MFScheduleWorkItemEx, RtwqAllocateWorkQueue

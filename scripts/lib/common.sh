@@ -1,27 +1,37 @@
-# Shared by scripts/test and scripts/bench: install what is missing, configure once, build.
-# Sourced, not run. Debian bookworm; installing needs root (or passwordless sudo).
+# Shared by the commands in scripts/: install what is missing, configure once, build, and parse
+# a command line before any of it. Sourced, not run. Debian bookworm; installing needs root (or passwordless sudo).
 
 WQ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# Debian packages the build, the tests and the benchmarks need (DESIGN.md's list, as far as the
-# code uses it so far).
-WQ_PACKAGES=(
+# Debian packages, by what uses them: each command installs the groups it needs and nothing else
+# (running the benchmarks installs no browser and no model checker).
+# The build (engine, tests, benchmarks) and its libraries.
+WQ_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config python3
   libgtest-dev libbenchmark-dev
   libtbb-dev libconcurrentqueue-dev liburing-dev
   libatomic-queue-dev libboost-dev
-  python3-scipy libbenchmark-tools valgrind spin python3-hypothesis
-  python3-matplotlib chromium
+)
+# The statistics of compare, regress and choose: scipy, and Google Benchmark's U-test (gbench).
+WQ_STATS_PACKAGES=(python3-scipy libbenchmark-tools)
+# The report's and the history's plots.
+WQ_PLOT_PACKAGES=(python3-matplotlib)
+# What only the tests use on top of all the above: the instruction counter, the model checker,
+# the property tests and the browser that opens the report.
+WQ_TEST_PACKAGES=(
+  "${WQ_BUILD_PACKAGES[@]}" "${WQ_STATS_PACKAGES[@]}" "${WQ_PLOT_PACKAGES[@]}"
+  valgrind spin python3-hypothesis chromium
 )
 
 # The libFuzzer targets (the fuzz preset): clang and its runtimes (libFuzzer, ASan, UBSan).
 WQ_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
-# The Windows cross build and its tests under Wine.
+# The Windows cross build and its tests under Wine (on top of the build's packages: cmake, the
+# header-only peers).
 WQ_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 googletest dpkg-dev)
 
 wq_say() { printf '==> %s\n' "$*" >&2; }
-# Bad input (or a run that cannot be made): one line naming it, exit 2 (README "Exit codes").
+# Bad input (or a run that cannot be made): one line naming it, exit 2 (docs/cli.md).
 wq_die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
 # Prints the calling script's leading comment block (its --help), from line 2 to the first line
@@ -37,6 +47,20 @@ wq_python() {
     /usr/bin/python3 -m wqbench "$@"
 }
 
+# For a command whose arguments Python parses (python3 -m wqbench VERB): answers --help and refuses
+# a bad argument (exit 2, one line naming it) before anything is installed or built. Python's
+# standard library is all this needs; returns when the arguments hold.
+wq_check_args() {
+  local verb=$1 arg
+  shift
+  [[ -x /usr/bin/python3 ]] || wq_ensure_packages python3
+  WQ_ARGS_ONLY=1 wq_python "$verb" "$@" || exit $?
+  for arg in "$@"; do
+    [[ $arg == -h || $arg == --help ]] && exit 0
+  done
+  return 0
+}
+
 # True when every package given is installed.
 wq_have_packages() {
   local package
@@ -46,11 +70,11 @@ wq_have_packages() {
   done
 }
 
-# Installs the packages of WQ_PACKAGES (plus any given) that are not installed yet. A re-run with
-# everything present costs one dpkg-query.
+# Installs the packages given that are not installed yet. A re-run with everything present costs
+# one dpkg-query per package.
 wq_ensure_packages() {
-  local wanted=("${WQ_PACKAGES[@]}" "$@") missing=() package
-  for package in "${wanted[@]}"; do
+  local missing=() package
+  for package in "$@"; do
     wq_have_packages "$package" || missing+=("$package")
   done
   ((${#missing[@]} == 0)) && return 0
@@ -66,7 +90,8 @@ wq_ensure_packages() {
     "${missing[@]}" >/dev/null
 }
 
-# Configures the preset once (or when its cache is gone), then builds incrementally.
+# Configures the preset once (or when its cache is gone), then builds incrementally. A build that
+# fails is a run that could not be made: exit 2, after the compiler's own messages.
 wq_build() {
   local preset=$1; shift
   local dir="$WQ_ROOT/build/$preset"
@@ -75,8 +100,9 @@ wq_build() {
   [[ ${CI:-} == true ]] && extra+=(-DWQ_WARNINGS_AS_ERRORS=ON)
   if [[ ! -f $dir/CMakeCache.txt ]] || ((${#extra[@]} + $# > 0)); then
     wq_say "configuring ($preset)"
-    cmake --preset "$preset" -S "$WQ_ROOT" "${extra[@]}" "$@" >/dev/null
+    cmake --preset "$preset" -S "$WQ_ROOT" "${extra[@]}" "$@" >/dev/null ||
+      wq_die "configuring the $preset build failed (cmake's messages above)"
   fi
   wq_say "building ($preset)"
-  cmake --build "$dir" --parallel "$(nproc)"
+  cmake --build "$dir" --parallel "$(nproc)" || wq_die "the $preset build failed (the messages above)"
 }

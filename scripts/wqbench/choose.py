@@ -12,10 +12,9 @@ import re
 import statistics
 import sys
 
-from scipy.stats import mannwhitneyu  # Debian's python3-scipy
 
 from wqbench.choose_run import ROOT, cpus, measure, rate_text, worker_counts, workload_fields
-from wqbench.cli import OK, Parser, UsageError, run
+from wqbench.cli import OK, Parser, UsageError, args_only, run
 from wqbench.fmt import human
 from wqbench.results import load, rows_by_name
 from wqbench.table import backend_catalogue
@@ -134,6 +133,7 @@ def better_p(winner, other, higher):
     """One-sided U-test p that the winner's samples are better than the other's."""
     if len(winner) < 2 or len(other) < 2:
         return None
+    from scipy.stats import mannwhitneyu  # pylint: disable=import-outside-toplevel  # Debian's python3-scipy
     alternative = "greater" if higher else "less"
     return float(mannwhitneyu(winner, other, alternative=alternative).pvalue)
 
@@ -297,7 +297,7 @@ def make_parser():
         description="Which back-end should this workload use on this machine? Measures every "
                     "available back-end on exactly the workload described (or reads a result "
                     "file) and ranks them, saying when the lead is within noise.",
-        epilog=EXAMPLES)
+        epilog=EXAMPLES, checks_more=True)
     parser.add_argument("--producers", type=positive("--producers", 1, 64), default=1,
                         help="threads putting items (default 1)")
     parser.add_argument("--workers", type=workers_arg, default="auto",
@@ -333,7 +333,6 @@ def make_parser():
                              "output) instead of measuring")
     parser.add_argument("--no-pin", action="store_true", help="leave threads to the scheduler")
     parser.add_argument("--bench", help=argparse.SUPPRESS)
-    parser.add_argument("--validate-only", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -360,7 +359,7 @@ def validate(args):
 def choose(argv):
     args = make_parser().parse_args(argv)
     validate(args)
-    if args.validate_only:
+    if args_only():
         return OK
     metric = metric_of(args, args.objective)
     if args.source:

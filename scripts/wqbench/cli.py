@@ -1,6 +1,6 @@
 """What every wqbench command shares: its errors, its argument parser and its exit codes.
 
-Exit codes, the same for every command (README "Exit codes"):
+Exit codes, the same for every command (docs/cli.md):
   0  success
   1  a gated regression (the gates only: compare, regress, icount)
   2  bad input — one line on stderr naming the bad value and what would be right — or a run that
@@ -9,6 +9,8 @@ Exit codes, the same for every command (README "Exit codes"):
      testable)
 """
 import argparse
+import os
+import re
 import sys
 
 OK, REGRESSION, BAD_INPUT, INCONCLUSIVE = 0, 1, 2, 3
@@ -23,20 +25,51 @@ class UsageError(InputError):
     """A command-line argument that cannot be used."""
 
 
+# Set by the scripts/ shims (wq_check_args in scripts/lib/common.sh): parse and check the command
+# line, then exit 0, before anything is installed or built.
+ARGS_ONLY = "WQ_ARGS_ONLY"
+
+
+def args_only():
+    """True when this run only checks its command line (ARGS_ONLY)."""
+    return os.environ.get(ARGS_ONLY) == "1"
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with the house rules: --help generated (exit 0); a bad argument raises UsageError
-    with one line (no usage block before it), which the command turns into exit 2; an option's
-    value may start with '-' (`--rate -5k` reaches the option's own check, which names it)."""
+    with one line (no usage block before it), which the command turns into exit 2; an unknown
+    option is named before anything else is said (a missing required argument included); no
+    abbreviated options; an option's value may start with '-' (`--rate -5k` reaches the option's
+    own check, which names it). Under ARGS_ONLY a good command line exits 0 right after parsing,
+    unless the command checks more itself (checks_more=True: it calls args_only() when done)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, checks_more=False, **kwargs):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        self.checks_more = checks_more
 
     def error(self, message):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
     def parse_args(self, args=None, namespace=None):
-        return super().parse_args(self._join_dash_values(list(args or [])), namespace)
+        joined = self._join_dash_values(list(args or []))
+        self._refuse_unknown(joined)
+        parsed = super().parse_args(joined, namespace)
+        if args_only() and not self.checks_more:
+            sys.exit(OK)
+        return parsed
+
+    def _refuse_unknown(self, args):
+        """UsageError naming the first option this command does not have."""
+        for arg in args:
+            if arg == "--":
+                return
+            if not arg.startswith("-") or arg == "-" or re.fullmatch(r"-[0-9.]+[a-zA-Z]*", arg):
+                continue
+            option = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+            if option not in self._option_string_actions:
+                raise UsageError(f"{self.prog}: unknown argument '{arg}' (see --help)")
 
     def _join_dash_values(self, args):
         """['--rate', '-5k'] -> ['--rate=-5k'] for options that take a value."""

@@ -12,8 +12,7 @@ and which only warn — is bench/regression-policy.toml.
 
 Exit status: 0 nothing gated regressed; 1 a gated benchmark is slower; 2 bad input (a missing or
 unreadable file, a bad policy); 3 inconclusive: gated benchmarks could not be tested (fewer
-repetitions a side than the policy's min_repetitions; it says how many are needed) — README
-"Exit codes and bad input".
+repetitions a side than the policy's min_repetitions; it says how many are needed) — docs/cli.md.
 
 Exports (of NEW's medians, for services users already run):
   --export-gab-smaller / --export-gab-bigger   github-action-benchmark's customSmallerIsBetter and

@@ -7,12 +7,7 @@ import json
 import math
 import re
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: write the file
-import matplotlib.pyplot as plt  # noqa: E402
-
-from wqbench.cli import OK, InputError, Parser, UsageError, run  # noqa: E402
+from wqbench.cli import OK, InputError, Parser, UsageError, run
 
 DEFAULT = r"^(pingpong/[a-z0-9_]+|throughput/[a-z0-9_]+/producers:1/workers:1/work_ns:0/batch:1" \
           r"|latency/[a-z0-9_]+/rate:100000/workers:1|floor/cacheline_rtt)$"
@@ -34,6 +29,10 @@ def read_history(path):
 
 
 def draw(runs, series, out):
+    # pylint: disable=import-outside-toplevel  # matplotlib only when drawing, not for --help
+    import matplotlib
+    matplotlib.use("Agg")  # no display: write the file
+    import matplotlib.pyplot as plt
     labels = [f"{run.get('revision', '?')}\n{run.get('date', '?')[:10]}" for run in runs]
     panels = sorted(series)
     columns = min(3, len(panels))

@@ -20,7 +20,6 @@ import time
 import warnings
 from pathlib import Path
 
-from scipy.stats import binom, wilcoxon  # Debian's python3-scipy
 
 from wqbench.cli import InputError, Parser, UsageError, run
 from wqbench.gate import (DEFAULT_POLICY, HIGHER_IS_BETTER, finish, load_policy, print_report,
@@ -69,6 +68,7 @@ def run_rounds(args, rounds, filter_regex, min_time, out_dir):
 def median_interval(logs, confidence=0.95):
     """A distribution-free interval for the median of the log ratios — order statistics at the
     binomial's quantiles — as slowdowns (> 0 slower)."""
+    from scipy.stats import binom  # pylint: disable=import-outside-toplevel  # Debian's python3-scipy
     ordered = sorted(logs)
     n = len(ordered)
     k = max(int(binom.ppf((1 - confidence) / 2, n, 0.5)), 1)
@@ -85,6 +85,7 @@ def paired_row(name, metric, rule, pairs):
     # of the "slower" family alone; "faster" is a second family, reported only.
     p_slower = p_faster = None
     if any(x != 0 for x in logs):
+        from scipy.stats import wilcoxon  # pylint: disable=import-outside-toplevel
         with warnings.catch_warnings():  # ties (bucketed percentiles): normal approximation
             warnings.simplefilter("ignore")
             p_slower = float(wilcoxon(logs, zero_method="zsplit", alternative="greater").pvalue)

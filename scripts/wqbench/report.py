@@ -15,7 +15,6 @@ from pathlib import Path
 
 from wqbench import cli
 from wqbench.cli import OK, InputError, Parser
-from wqbench.report_plots import PLOTS, assign_colours
 from wqbench.results import load, rows_by_name
 from wqbench.summary import render
 from wqbench.table import (backend_catalogue, calibration_engines, load_table, os_word,
@@ -115,6 +114,8 @@ def summary_text(run):
 
 
 def build(runs):
+    # matplotlib only when drawing, not for --help
+    from wqbench.report_plots import PLOTS, assign_colours  # pylint: disable=import-outside-toplevel
     backends = []
     for run in runs:
         backends += [b for b in run.backends() if b not in backends]

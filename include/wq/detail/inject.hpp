@@ -1,5 +1,5 @@
 // wq/detail/inject.hpp — known extra work on chosen paths of chosen back-ends, for validating the
-// regression gates (CMake's WQ_INJECT, scripts/regress --inject; README "Regression tracking").
+// regression gates (CMake's WQ_INJECT, scripts/regress --inject; docs/regression.md).
 // Empty in every real build: `injecting` is false and nothing here is compiled into a path.
 //
 //   cmake -DWQ_INJECT=dispatch:mutex=22,put:mpmc=40 ...   22 loop rounds in every mutex dispatch,
