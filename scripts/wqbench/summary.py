@@ -8,7 +8,7 @@ Standard library only (runs on any python3).
 """
 from wqbench.cli import BAD_INPUT, OK, Parser, run
 from wqbench.fmt import human, human_precise, short
-from wqbench.results import load
+from wqbench.results import load, rows_by_name
 from wqbench.table import calibration_engines, load_table, parse, run_os, wine_note
 
 LABEL_WIDTH = 34
@@ -305,11 +305,84 @@ def closing_lines(run, data):
     return lines
 
 
+# Without repetitions to compare, a lead below this is within the noise of this machine kind.
+NOISE_LEAD = 1.10
+
+
+def separable(best, other, higher, lead):
+    """Whether a lead stands: every repetition of the winner beats every one of the runner-up's
+    (no overlap, distribution-free), or — a single repetition each — a lead of NOISE_LEAD."""
+    if len(best) > 1 and len(other) > 1:
+        return min(best) > max(other) if higher else max(best) < min(other)
+    return lead >= NOISE_LEAD
+
+
+def row_verdict(run, samples, scenario, params, by):
+    """(label, winner or None when not separable, lead over the runner-up, runner-up)."""
+    key = scenario.key_for(params)
+    counter, higher = key["counter"], key["better"] == "higher"
+    values = {b: float(row[counter]) for b, row in by.items() if counter in row}
+    if len(values) < 2:
+        return None
+    ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=higher)
+    (first, best), (second, next_best) = ranked[0], ranked[1]
+    if not best or not next_best:
+        return None
+    lead = best / next_best if higher else next_best / best
+
+    def of(backend):
+        return [float(row[counter]) for row in samples.get(f"{scenario.name}/{backend}{params}", [])
+                if counter in row]
+    stands = separable(of(first), of(second), higher, lead)
+    return short(params) or scenario.name, first if stands else None, lead, second
+
+
+def headline_lines(run, data):
+    """Which back-end leads each family of this run, by how much, and where the run cannot tell
+    the best two apart: the decision guide's answer from this run's own data."""
+    samples = rows_by_name(data)[0]
+    lines = ["", "who leads, family by family (the runner-up's median ÷ the winner's; "
+                 "'not separable': the best two's repetitions overlap)"]
+    for scenario in run.scenarios:
+        if scenario.subject != "backend":
+            continue
+        verdicts = [row_verdict(run, samples, scenario, params, by)
+                    for (name, params), by in sorted(run.groups.items(),
+                                                     key=lambda kv: params_key(kv[0][1]))
+                    if name == scenario.name]
+        verdicts = [v for v in verdicts if v]
+        if not verdicts:
+            continue
+        leaders = {}
+        for label, winner, lead, second in verdicts:
+            if winner:
+                leaders.setdefault(winner, []).append((label, lead, second))
+        parts = []
+        for winner, won in sorted(leaders.items(), key=lambda kv: -len(kv[1])):
+            leads = [lead for _, lead, _ in won]
+            if len(verdicts) == 1:
+                label, lead, second = won[0]
+                parts.append(f"{winner}, {lead:.2f}× ahead of {second}")
+            elif len(won) == 1:
+                label, lead, second = won[0]
+                parts.append(f"{winner} in {label} ({lead:.2f}× {second})")
+            else:
+                span = (f"{min(leads):.2f}×" if min(leads) == max(leads)
+                        else f"{min(leads):.2f}–{max(leads):.2f}×")
+                parts.append(f"{winner} in {len(won)} of {len(verdicts)} ({span})")
+        ties = [f"{label}" if len(verdicts) > 1 else "the best two"
+                for label, winner, _, _ in verdicts if winner is None]
+        if ties:
+            parts.append("not separable: " + ", ".join(ties))
+        lines.append(f"  {scenario.name:<10} " + "; ".join(parts))
+    return lines if len(lines) > 2 else []
+
+
 def render(data):
     """(the summary's text, whether every benchmark ran) for parsed result-file data."""
     scenarios = load_table(os_name=run_os(data))
     run = Run(data, scenarios)
-    lines = header_lines(run) + peer_lines(run) + harness_lines(run)
+    lines = header_lines(run) + headline_lines(run, data) + peer_lines(run) + harness_lines(run)
     for scenario in scenarios:
         if scenario.subject == "backend":
             lines += scenario_lines(run, scenario)
@@ -317,11 +390,24 @@ def render(data):
     return "\n".join(lines) + "\n", not run.errors
 
 
+def headline(data):
+    """(the header and the headline, whether every benchmark ran)."""
+    run = Run(data, load_table(os_name=run_os(data)))
+    lines = header_lines(run) + headline_lines(run, data)
+    if run.errors:
+        lines += ["", f"{len(run.errors)} benchmarks failed (scripts/summary lists them)"]
+    return "\n".join(lines) + "\n", not run.errors
+
+
 def summary(argv):
     parser = Parser(prog="scripts/summary", description=__doc__)
     parser.add_argument("results", help="a wq_bench result file (results/latest.json, ...)")
+    parser.add_argument("--headline", action="store_true",
+                        help="only the header and who leads each family, by how much, and "
+                             "where the run cannot separate the best two")
     args = parser.parse_args(argv)
-    text, complete = render(load(args.results))
+    data = load(args.results)
+    text, complete = (headline(data) if args.headline else render(data))
     print(text, end="")
     return OK if complete else BAD_INPUT
 
