@@ -100,7 +100,8 @@ def header_lines(run):
     context = run.context
     lines = ["", f"wqbench summary — {context.get('host_name', '?')}, "
                  f"{context.get('num_cpus', '?')} CPUs, {context.get('date', '?')}, revision "
-                 f"{context.get('wq.git_revision', '?')}, {context.get('wq.suite', '?')} suite"]
+                 f"{context.get('wq.git_revision', '?')}, {context.get('wq.suite', '?')} suite"
+                 + (f", {context['wq.selection']} selection" if "wq.selection" in context else "")]
     if note := wine_note({"context": context}):
         lines.append(f"** {note} **")
     floor_row = next((s for s in run.scenarios if s.subject == "floor"), None)
@@ -110,12 +111,15 @@ def header_lines(run):
                 f"(one-way {human(float(row['oneway_ns']), 'ns')})"
                 for name, row in run.floors.items() if "rtt_ns" in row and "oneway_ns" in row]
         lines.append(f"floors (this run): {';  '.join(bits)}")
-        idle = [(int(name.rsplit(":", 1)[1]), float(row["oneway_ns"]))
-                for name, row in run.floors.items() if "/idle_us:" in name and "oneway_ns" in row]
-        if idle:
-            label = labels.get("wake_futex_idle", "wake after idle")
+        idle = {}  # one line per idle-wake floor (the address wait's, the event's)
+        for name, row in run.floors.items():
+            if "/idle_us:" in name and "oneway_ns" in row:
+                idle.setdefault(name.split("/")[1], []).append(
+                    (int(name.rsplit(":", 1)[1]), float(row["oneway_ns"])))
+        for subject, gaps in idle.items():
+            label = labels.get(subject, subject)
             lines.append(f"                   {label} (one-way p50): " + ",  ".join(
-                f"{human(gap * 1e3, 'ns')} → {human(value, 'ns')}" for gap, value in sorted(idle)))
+                f"{human(gap * 1e3, 'ns')} → {human(value, 'ns')}" for gap, value in sorted(gaps)))
     else:
         specs = [s.floor_for(params) for s in run.scenarios
                  for params in [""] + [p.pattern for p, _ in s.floor_by_param]]
