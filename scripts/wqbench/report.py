@@ -15,8 +15,10 @@ from pathlib import Path
 
 from wqbench import cli
 from wqbench.cli import OK, InputError, Parser
+from wqbench.fmt import human
 from wqbench.results import load, rows_by_name
-from wqbench.summary import render
+from wqbench.summary import Run as SummaryRun
+from wqbench.summary import headline_lines, render
 from wqbench.table import (backend_catalogue, calibration_engines, load_table, os_word,
                            run_os, wine_note)
 
@@ -59,16 +61,16 @@ class Run:
 
 
 CONTEXT_KEYS = [("host_name", "host"), ("num_cpus", "CPUs"), ("mhz_per_cpu", "MHz per CPU"),
-                ("date", "date"), ("wq.os", "OS"), ("wq.wine", "Wine"), ("wq.git_revision", "revision"), ("wq.suite", "suite"),
+                ("date", "date"), ("wq.os", "OS"), ("wq.wine", "Wine"), ("wq.git_revision", "revision"), ("wq.suite", "suite"), ("wq.selection", "selection"),
                 ("wq.backends", "back-ends"), ("wq.pinning", "pinning"), ("wq.cpus", "CPUs used"),
                 ("wq.compiler", "compiler"), ("wq.build_type", "build type"),
                 ("wq.kernel", "kernel"), ("wq.onetbb", "oneTBB"), ("wq.liburing", "liburing"),
                 ("wq.boost", "Boost"), ("wq.packages", "Debian packages"),
-                ("wq.floor_cacheline_rtt_ns", "cache-line rtt at start-up (ns)"),
-                ("wq.floor_wake_oneway_ns", "{wake} wake one-way at start-up (ns)"),
-                ("wq.floor_wake_idle_us100_oneway_ns", "{wake} wake after 100 µs idle at start-up (ns)"),
-                ("wq.floor_wake_idle_us3000_oneway_ns", "{wake} wake after 3 ms idle at start-up (ns)"),
-                ("wq.busy_work_1ms_took_ns", "busy_work(1 ms) took (ns)"),
+                ("wq.floor_cacheline_rtt_ns", "cache-line rtt at start-up"),
+                ("wq.floor_wake_oneway_ns", "{wake} wake one-way at start-up"),
+                ("wq.floor_wake_idle_us100_oneway_ns", "{wake} wake after 100 µs idle at start-up"),
+                ("wq.floor_wake_idle_us3000_oneway_ns", "{wake} wake after 3 ms idle at start-up"),
+                ("wq.busy_work_1ms_took_ns", "busy_work(1 ms) took"),
                 ("library_build_type", "Google Benchmark build")]
 
 CHECK_SCRIPT = """
@@ -99,9 +101,12 @@ p.wine { background: #fff3cd; border-left: 4px solid #c90; padding: 0.5em 1em; }
 """
 
 
-def context_value(value):
-    """A context value as a reader wants it: Google Benchmark's '1770.154570' as '1770.2'."""
+def context_value(value, key=""):
+    """A context value as a reader wants it: a time (a key ending in _ns) with its unit,
+    '1770.154570' as '1.77 µs'; another number as '1770.2'."""
     text = str(value)
+    if key.endswith("_ns") and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+        return human(float(text), "ns")
     if re.fullmatch(r"-?[0-9]+\.[0-9]+", text):
         number = float(text)
         return f"{number:.0f}" if abs(number) >= 1e4 else f"{number:.1f}"
@@ -136,6 +141,16 @@ def build(runs):
     for run in runs:
         if note := wine_note(run.data):
             parts.append(f"<p class='wine'>{html.escape(run.label)}: {html.escape(note)}.</p>")
+    for run in runs[-1:]:  # the decision guide's answer from this run's own data, first
+        scenarios = load_table(os_name=run_os(run.data))
+        lines = headline_lines(SummaryRun(run.data, scenarios), run.data)
+        if lines:
+            parts.append(f"<h2 id='headline'>Who leads — {html.escape(run.label)}</h2>"
+                         "<p class='note'>For each family: the back-end that leads, by how much "
+                         "over the runner-up (medians), and where the repetitions of the best two "
+                         "overlap, so this run cannot separate them. Which to pick for which "
+                         "workload: docs/choosing.md; for yours: scripts/choose.</p>"
+                         f"<pre>{html.escape(chr(10).join(lines[2:]))}</pre>")
     parts.append("<p class='note'>Bars and points are medians of the repetitions; whiskers span "
                  "their minimum and maximum.</p>")
     drawn = 0
@@ -159,7 +174,7 @@ def build(runs):
     for key, label in CONTEXT_KEYS:
         if any(key in run.context for run in runs):
             parts.append(f"<tr><td>{html.escape(label.format(wake=wake))}</td>")
-            parts += [f"<td>{html.escape(context_value(run.context.get(key, '')))}</td>"
+            parts += [f"<td>{html.escape(context_value(run.context.get(key, ''), key))}</td>"
                       for run in runs]
             parts.append("</tr>")
     parts.append("</table>")

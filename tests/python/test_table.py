@@ -181,6 +181,8 @@ class WineRuns(unittest.TestCase):
         self.assertEqual(context_value("81919.000000"), "81919")
         self.assertEqual(context_value("gcc 12-posix"), "gcc 12-posix")
         self.assertEqual(context_value(2), "2")
+        self.assertEqual(context_value("1770.154570", "wq.floor_cacheline_rtt_ns"), "1.77 µs")
+        self.assertEqual(context_value("1000400.000000", "wq.busy_work_1ms_took_ns"), "1 ms")
 
 
 class CheckRows(unittest.TestCase):
