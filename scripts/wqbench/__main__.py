@@ -1,11 +1,11 @@
 """python3 -m wqbench VERB [ARGS...] — wqbench's Python commands (the scripts/ shims run them);
-VERB --help for each. Exit codes: wqbench/cli.py (README "Exit codes")."""
+VERB --help for each. Exit codes: wqbench/cli.py (docs/cli.md)."""
 import importlib
 import sys
 
 # verb -> module whose main(argv) runs it (imported on demand: scipy and matplotlib only when used)
 VERBS = {
-    "check": "check", "choose": "choose", "compare": "compare", "history": "history",
+    "check": "check", "choose": "choose", "compare": "compare", "docs": "docs", "history": "history",
     "icount": "icount", "plot-history": "plot_history", "regress": "regress",
     "report": "report", "summary": "summary",
 }
