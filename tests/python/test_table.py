@@ -1,6 +1,8 @@
 """The scenario table and the benchmark name grammar (wqbench.table)."""
 import json
+import re
 import unittest
+from pathlib import Path
 
 from wqbench.table import (backend_catalogue, enumerations, grammar_regex, load_table, os_word,
                            parse, wine_note)
@@ -108,6 +110,35 @@ class Catalogue(unittest.TestCase):
         self.assertEqual(list(catalogue), ["x", "y"])
         self.assertIsNone(catalogue["x"]["parks_observable"])
 
+
+
+class QuickSelection(unittest.TestCase):
+    """scripts/bench --quick's filter (bench/scenarios.json selections.quick) takes the rows that
+    answer which back-end is fastest here, and their floors and peers, on both OSes."""
+
+    def setUp(self):
+        table = json.loads((Path(__file__).resolve().parents[2] / "bench" / "scenarios.json")
+                           .read_text(encoding="utf-8"))
+        self.filter = re.compile(table["selections"]["quick"]["filter"])
+
+    def test_takes_the_headline_rows_their_floors_and_peers(self):
+        for name in ("floor/cacheline_rtt", "floor/wake_futex_rtt",
+                     "floor/wake_futex_idle/idle_us:3000", "floor/wake_waitonaddress_idle/idle_us:3000",
+                     "peer/moodycamel/shape:pingpong", "peer/atomic_queue/shape:stream",
+                     "pingpong/native", "pingpong/inline", "wakeup/iocp", "cpu/mpmc/rate:10000",
+                     "throughput/native/producers:1/workers:1/work_ns:0/batch:1",
+                     "stream/winpool/producers:1/workers:1/layout:array",
+                     "latency/tbb/rate:100000/workers:1"):
+            self.assertTrue(self.filter.search(name + "/real_time"), name)
+
+    def test_leaves_the_rest_out(self):
+        for name in ("floor/timer_timerfd/delay_us:50", "floor/wake_futex_idle/idle_us:100",
+                     "peer/moodycamel/shape:1p1c", "pingpong/native/via:make_engine",
+                     "throughput/native/producers:2/workers:2/work_ns:0/batch:1",
+                     "stream/native/producers:1/workers:1/layout:scattered",
+                     "latency/native/rate:10000/workers:1", "cpu/native/rate:100000",
+                     "serial/native/shape:pingpong", "call/native/via:concrete"):
+            self.assertFalse(self.filter.search(name + "/real_time"), name)
 
 if __name__ == "__main__":
     unittest.main()
