@@ -61,14 +61,22 @@ class Parser(argparse.ArgumentParser):
         return parsed
 
     def _refuse_unknown(self, args):
-        """UsageError naming the first option this command does not have."""
+        """UsageError naming the first option this command does not have (after a verb of its
+        subcommands: the options of that verb)."""
+        known = self._option_string_actions
+        verbs = {name: sub for action in self._actions
+                 if isinstance(action, argparse._SubParsersAction)  # pylint: disable=protected-access
+                 for name, sub in action.choices.items()}
         for arg in args:
             if arg == "--":
                 return
+            if arg in verbs:
+                known = {**known, **verbs[arg]._option_string_actions}  # pylint: disable=protected-access
+                continue
             if not arg.startswith("-") or arg == "-" or re.fullmatch(r"-[0-9.]+[a-zA-Z]*", arg):
                 continue
             option = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
-            if option not in self._option_string_actions:
+            if option not in known:
                 raise UsageError(f"{self.prog}: unknown argument '{arg}' (see --help)")
 
     def _join_dash_values(self, args):

@@ -1,34 +1,23 @@
 """Draws results/history.jsonl: one panel per benchmark, its key figure per recorded run (x: the
-runs in order, labelled with revision and date). Debian's matplotlib (/usr/bin/python3).
+runs in order, labelled with revision and date), a dashed line where the series shifted (its
+change points: wqbench/changes.py, the policy's [history]). Debian's matplotlib (/usr/bin/python3).
 
 Usage: python3 -m wqbench plot-history HISTORY.jsonl OUT.png [REGEX]
 """
-import json
 import math
 import re
 
-from wqbench.cli import OK, InputError, Parser, UsageError, run
+from wqbench.changes import change_points
+from wqbench.cli import OK, Parser, UsageError, run
+from wqbench.gate import DEFAULT_POLICY, load_policy
+from wqbench.history import read_history, series_of, settings_of
 
 DEFAULT = r"^(pingpong/[a-z0-9_]+|throughput/[a-z0-9_]+/producers:1/workers:1/work_ns:0/batch:1" \
           r"|latency/[a-z0-9_]+/rate:100000/workers:1|floor/cacheline_rtt)$"
 
 
-def read_history(path):
-    runs = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        runs.append(json.loads(line))
-                    except ValueError as error:
-                        raise InputError(f"{path}:{number}: not JSON ({error})") from error
-    except OSError as error:
-        raise InputError(f"cannot read history '{path}': {error.strerror}") from error
-    return runs
-
-
 def draw(runs, series, out):
+    settings = settings_of(load_policy(DEFAULT_POLICY))[0]
     # pylint: disable=import-outside-toplevel  # matplotlib only when drawing, not for --help
     import matplotlib
     matplotlib.use("Agg")  # no display: write the file
@@ -41,6 +30,9 @@ def draw(runs, series, out):
     for axis, (name, metric) in zip(axes.flat, panels):
         points = series[(name, metric)]
         axis.plot([i for i, _ in points], [v for _, v in points], marker="o")
+        for change in change_points([v for _, v in points], settings):  # where the series shifted
+            axis.axvline(points[change.index][0] - 0.5, color="tab:red", linestyle="--",
+                         linewidth=1)
         axis.set_title(name, fontsize=8)
         axis.set_ylabel(metric, fontsize=8)
         axis.set_xticks(range(len(runs)), labels, fontsize=6)
@@ -65,12 +57,7 @@ def plot_history(argv):
     except re.error as error:
         raise UsageError(f"REGEX '{args.regex}': {error}") from error
     runs = read_history(args.history)
-    series = {}
-    for index, entry in enumerate(runs):
-        for name, metrics in entry.get("figures", {}).items():
-            if pattern.search(name):
-                for metric, value in metrics.items():
-                    series.setdefault((name, metric), []).append((index, value))
+    series = series_of(runs, pattern)
     if not series:
         raise UsageError(f"no benchmark in '{args.history}' matches '{args.regex}'")
     panels = draw(runs, series, args.out)
