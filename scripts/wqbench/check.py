@@ -4,8 +4,10 @@ carries that row's counters, every scenario has a result for every back-end the 
 (the run's own catalogue) with the same parameter sets, each complete (every word of a {a|b},
 both forms of an optional part), the OS's own MF ran every row that names it (system_mf, on an
 OS that has one: Windows' mfplat.dll) with the back-ends' parameter sets less its "without",
-every floor ran, every peer queue given ran, and every calibration engine of the run's context
-ran in each scenario that hosts them (and in no other).
+every floor ran, every peer queue given ran, every calibration engine of the run's context
+ran in each scenario that hosts them (and in no other), and every benchmark is covered by a rule of
+the regression policy (bench/regression-policy.toml) unless its row says why not ("ungated"): no
+family is left out of scripts/compare by omission.
 
   python3 -m wqbench check RESULTS.json --peers moodycamel,atomic_queue
   python3 -m wqbench check RESULTS.json --workload SUFFIX [SUFFIX ...]
@@ -18,6 +20,7 @@ bench.calibration), whose order the first form checks too. Exit 0 all well, 1 a 
 import json
 
 from wqbench.cli import InputError, Parser, run
+from wqbench.gate import DEFAULT_POLICY, load_policy, rule_for
 from wqbench.table import (backend_catalogue, calibration_engines, load_table, parse,
                            run_os, stable_name)
 
@@ -69,6 +72,27 @@ def check_rows(data, scenarios, catalogue, calibration=()):
             problems.append(f"{name}: missing counters {sorted(missing)}")
         seen.setdefault((scenario.name, subject), []).append((params, match))
     return problems, seen
+
+
+def check_gating(data, scenarios, policy, calibration=()):
+    """Every benchmark of the run is covered by a rule of the regression policy, or its scenario's
+    row says on purpose why it is not tracked ("ungated"): no family is ungated by omission. One
+    problem per family, naming the first benchmark found."""
+    problems, reported = [], set()
+    for bench in data["benchmarks"]:
+        name = stable_name(bench["name"])
+        parsed = parse(name, scenarios)
+        if parsed is None or bench.get("error_occurred"):
+            continue  # check_rows names those
+        scenario, subject = parsed[0], parsed[1]
+        if scenario.name in reported or scenario.row.get("ungated") or subject in calibration:
+            continue
+        if rule_for(policy, name) is None:
+            reported.add(scenario.name)
+            problems.append(f"{name}: no rule of bench/regression-policy.toml covers it, and "
+                            f"its row in bench/scenarios.json gives no \"ungated\" reason: "
+                            f"{scenario.name}/ would be compared by nothing")
+    return problems
 
 
 def check_coverage(scenarios, seen, backends, peers, calibration=()):
@@ -187,6 +211,7 @@ def check(argv):
     backends = sorted(name for name, facts in catalogue.items() if facts.get("available"))
     engines = calibration_engines(data.get("context", {}))
     problems, seen = check_rows(data, scenarios, catalogue, sorted(engines))
+    problems += check_gating(data, scenarios, load_policy(DEFAULT_POLICY), sorted(engines))
     if args.workload:
         problems += check_workloads(seen, backends, args.workload)
     elif args.calibration:

@@ -47,7 +47,10 @@ def compare(argv):
     rows, notes, untested = [], [], []
     for name in base_samples:
         rule = rule_for(policy, name)
-        if rule is None or rule["action"] == "ignore":
+        if rule is None:  # listed, never skipped in silence
+            notes.append(f"{name}: ungated: no rule in the policy")
+            continue
+        if rule["action"] == "ignore":
             continue
         if name not in new_samples:
             notes.append(f"{name}: in BASE only (renamed or removed? names are an interface)")
@@ -75,6 +78,8 @@ def compare(argv):
         else:
             notes.append(f"{name}: failed in NEW")
     notes += [f"{name}: failed in BASE" for name in base_errors]
+    notes += [f"{name}: in NEW only (not compared)" for name in new_samples
+              if name not in base_samples]
 
     failed = print_report(rows, notes, args.policy)
     if args.export_gab_smaller or args.export_gab_bigger or args.export_bmf:

@@ -229,6 +229,38 @@ class CheckRows(unittest.TestCase):
                          ["pingpong/nosuch: back-end 'nosuch' is not in the run's catalogue"])
 
 
+class Gating(unittest.TestCase):
+    """No family is ungated by omission: the check fails on a benchmark that no rule of the policy
+    covers unless its scenario says why (\"ungated\"), once per family."""
+
+    def test_a_family_with_neither_a_rule_nor_a_reason_fails_once(self):
+        from wqbench.check import check_gating
+        from wqbench.gate import load_policy
+        policy = load_policy(str(Path(__file__).resolve().parents[2] / "bench" /
+                                 "regression-policy.toml"))
+        policy["rule"] = [r for r in policy["rule"] if not r["regex"].search("pingpong/mutex")]
+        data = {"benchmarks": [{"name": f"pingpong/{b}/real_time"} for b in ("mutex", "mpmc")] +
+                [{"name": "pingpong/inline/real_time"},
+                 {"name": "workload/mutex/producers:1/workers:1/work_ns:0/rate:1000/batch:1"}]}
+        problems = check_gating(data, load_table(), policy, calibration=["inline"])
+        self.assertEqual(len(problems), 1, problems)
+        self.assertTrue(problems[0].startswith("pingpong/mutex: no rule"), problems)
+
+    def test_every_family_of_the_table_is_covered_or_says_why(self):
+        from wqbench.gate import load_policy, rule_for
+        policy = load_policy(str(Path(__file__).resolve().parents[2] / "bench" /
+                                 "regression-policy.toml"))
+        for os_name in ("linux", "windows"):
+            for scenario in load_table(os_name=os_name):
+                if scenario.row.get("ungated"):
+                    continue
+                subjects = scenario.names or [f"{scenario.name}/x"]
+                for name in subjects:
+                    name = name if "/" in name else f"{scenario.name}/{name}"
+                    self.assertIsNotNone(rule_for(policy, name + "/y"),
+                                         f"{scenario.name} ({os_name}): {name}")
+
+
 class SystemMf(unittest.TestCase):
     """The OS's own MF (os_words system_mf: Windows' mfplat.dll) beside wq's layer in the MF
     families: which rows it runs, what the check expects of it, and that Linux has none."""
