@@ -1,5 +1,6 @@
 # Shared by the commands in scripts/: install what is missing, configure once, build, and parse
-# a command line before any of it. Sourced, not run. Debian bookworm; installing needs root (or passwordless sudo).
+# a command line before any of it. Sourced, not run. Debian bookworm; installing needs root (or
+# passwordless sudo).
 
 WQ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
