@@ -59,6 +59,16 @@ class Guards(unittest.TestCase):
         self.assertEqual(change_points(values, Settings(min_shift=0.05)), [])
         self.assertEqual([c.index for c in change_points(values, Settings(min_shift=0.01))], [15])
 
+    def test_seven_runs_cannot_reach_alpha(self):
+        # 35 ways to order 7 values as 4 | 3, and the statistic does not care which side is high:
+        # the cleanest step is still p ~ 2/35 > 0.01. (Permutations that reproduce the split sum
+        # its distances in another order: they must count as at least as large, or rounding
+        # would report p = 1/200.)
+        self.assertEqual(change_points([2.9, 2.8, 2.9, 2.85, 1.36, 1.35, 1.37]), [])
+        points = change_points([2.9, 2.8, 2.9, 2.85, 1.36, 1.35, 1.37], Settings(alpha=0.2))
+        self.assertEqual([c.index for c in points], [4])
+        self.assertGreater(points[0].p_value, 0.02)
+
     def test_too_short_a_series_has_no_split(self):
         self.assertEqual(best_split([1.0, 2.0, 3.0, 4.0, 5.0], min_run=3), (None, 0.0))
         self.assertEqual(change_points([1.0] * 5), [])
