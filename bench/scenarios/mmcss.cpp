@@ -36,32 +36,49 @@ std::string scheduling_label(const WorkerScheduling& applied) {
     return "normal";
 }
 
-/// Registers `queue` with MMCSS as "Pro Audio" and waits for the registration's end.
-HRESULT register_pro_audio(Platform& platform, DWORD queue) {
-    HRESULT end = S_OK;
-    std::atomic<bool> ended{false};
-    auto on_done = [&](IMFAsyncResult* result) {
-        DWORD task = 0;
-        end = platform.EndRegisterWorkQueueWithMMCSS(result, &task);
-        ended.store(true, std::memory_order_release);  // publishes `end`
+/// MFBeginRegisterWorkQueueWithMMCSS's completion. Declared before the platform: the platform's
+/// queue releases the callback after its Invoke returns, on its own thread, when the registering
+/// thread may already have moved on — a callback on the registering thread's stack was released
+/// after it was gone (under Wine that ended the process, exit code 0, mid-run).
+class ProAudioRegistration {
+public:
+    /// Registers `queue` with MMCSS as "Pro Audio" and waits for the registration's end.
+    HRESULT run(Platform& platform, DWORD queue) {
+        platform_ = &platform;
+        if (const HRESULT hr =
+                platform.BeginRegisterWorkQueueWithMMCSS(queue, L"Pro Audio", 0, &done_, nullptr);
+            failed(hr)) {
+            return hr;
+        }
+        // Ends: the begin queued its done callback (MF's contract: it completes on a platform
+        // queue).
+        while (!ended_.load(std::memory_order_acquire)) {
+            std::this_thread::yield();
+        }
+        return end_;
+    }
+
+private:
+    struct Done {
+        ProAudioRegistration* self;
+        void operator()(IMFAsyncResult* result) const {
+            DWORD task = 0;
+            self->end_ = self->platform_->EndRegisterWorkQueueWithMMCSS(result, &task);
+            self->ended_.store(true, std::memory_order_release);  // publishes end_
+        }
     };
-    UncountedCallback<decltype(on_done)> done(on_done);
-    if (const HRESULT hr =
-            platform.BeginRegisterWorkQueueWithMMCSS(queue, L"Pro Audio", 0, &done, nullptr);
-        failed(hr)) {
-        return hr;
-    }
-    // Ends: the begin queued its done callback (MF's contract: it completes on a platform queue).
-    while (!ended.load(std::memory_order_acquire)) {
-        std::this_thread::yield();
-    }
-    return end;
-}
+
+    Platform* platform_ = nullptr;
+    HRESULT end_ = S_OK;
+    std::atomic<bool> ended_{false};
+    UncountedCallback<Done> done_{Done{this}};
+};
 
 void mmcss(benchmark::State& state, std::string_view backend, bool registered) {
     const Placement placement = place(state, 1, 1);
     const ScopedPin pin = placement.pin_app(0);
     RunProbe<> probe;
+    ProAudioRegistration registration;  // before the platform, as the probe: see the class
     Platform platform(
         backend,
         engine_options(backend, placement.options));  // after the item: shut down before it goes
@@ -70,7 +87,7 @@ void mmcss(benchmark::State& state, std::string_view backend, bool registered) {
         state.SkipWithError("MFAllocateWorkQueue failed");
         return;
     }
-    if (registered && failed(register_pro_audio(platform, queue))) {
+    if (registered && failed(registration.run(platform, queue))) {
         state.SkipWithError("MFBeginRegisterWorkQueueWithMMCSS failed");
         return;
     }
