@@ -1,6 +1,8 @@
 // bench/common.cpp — shared pieces of the benchmark suite (see common.hpp).
 #include "common.hpp"
 
+#include "inject_plan.hpp"
+
 #include "wq/detail/dispatch.hpp"
 
 #include <algorithm>
@@ -158,6 +160,8 @@ void add(Suite suite, const std::string& name, std::function<void(benchmark::Sta
     benchmark::RegisterBenchmark(name.c_str(),
                                  [run = std::move(run), name](benchmark::State& state) {
                                      note_started(name);
+                                     // a validation build's injection for this row, if any
+                                     const InjectionScope injection(name);
                                      run(state);
                                  })
         ->UseRealTime()

@@ -9,9 +9,12 @@
 //                               how scripts/choose learns a repetition's size
 //   wq_bench --wq_workload=SPEC only workload/<backend>/... for SPEC (bench/workload.hpp; may be
 //                               repeated): what scripts/choose runs
+//   wq_bench --wq_inject=PLAN   a -DWQ_INJECT=runtime build only: per benchmark, the ns PLAN
+//                               adds to every put or dispatch (bench/inject_plan.hpp)
 //   wq_bench --benchmark_...    any Google Benchmark flag (filter, min_time, out, repetitions)
 #include "calibration.hpp"
 #include "common.hpp"
+#include "inject_plan.hpp"
 #include "os/os.hpp"
 #include "scenario.hpp"
 #include "workload.hpp"
@@ -165,6 +168,9 @@ void add_context(const std::string& suite) {
     if constexpr (detail::injecting) {  // a gate-validation build: never a real result
         benchmark::AddCustomContext("wq.inject", std::string(detail::inject_spec));
     }
+    if constexpr (detail::injecting_at_runtime) {  // what a planned ns is in loop rounds here
+        benchmark::AddCustomContext("wq.inject_ns_per_loop", std::to_string(inject_ns_per_loop()));
+    }
     benchmark::AddCustomContext("wq.os", std::string(os::name()));
     benchmark::AddCustomContext("wq.kernel", os::kernel());
     benchmark::AddCustomContext("wq.cpu_clock", os::cpu_clock());  // the CPU counters' clock
@@ -188,6 +194,7 @@ int main(int argc, char** argv) {
     int kept = 1;
     std::vector<Workload> workloads;
     bool print_workloads = false;
+    std::string inject_plan;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--wq_print_workloads") {
@@ -203,10 +210,24 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "wq_bench: %s\n", error.what());
                 return 2;
             }
+        } else if (arg.starts_with("--wq_inject=")) {
+            const std::string plan(arg.substr(std::strlen("--wq_inject=")));
+            if constexpr (!wq::detail::injecting_at_runtime) {
+                std::fprintf(stderr,
+                             "wq_bench: --wq_inject=%s needs a build configured with "
+                             "-DWQ_INJECT=runtime (this build's WQ_INJECT is '%s')\n",
+                             plan.c_str(), std::string(wq::detail::inject_spec).c_str());
+                return 2;
+            }
+            if (const std::string problem = load_inject_plan(plan); !problem.empty()) {
+                std::fprintf(stderr, "wq_bench: %s\n", problem.c_str());
+                return 2;
+            }
+            inject_plan = plan;
         } else if (arg.starts_with("--wq_")) {
             std::fprintf(stderr,
                          "wq_bench: unknown flag '%s' (known: --wq_full, --wq_no_pin, "
-                         "--wq_workload=SPEC, --wq_print_workloads)\n",
+                         "--wq_workload=SPEC, --wq_print_workloads, --wq_inject=PLAN)\n",
                          argv[i]);
             return 2;
         } else {
@@ -227,6 +248,9 @@ int main(int argc, char** argv) {
     }
     measure_floors_once();
     add_context(!workloads.empty() ? "workload" : run_settings().full ? "full" : "default");
+    if (!inject_plan.empty()) {
+        benchmark::AddCustomContext("wq.inject_plan", inject_plan);
+    }
     // Registration order is run order (unless --benchmark_enable_random_interleaving): the
     // families in bench/scenarios.json's order — floors, the bare peers, then the engines.
     if (const std::string problem = add_families(workloads); !problem.empty()) {

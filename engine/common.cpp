@@ -2,6 +2,7 @@
 #include "wq/detail/dispatch.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -116,13 +117,34 @@ void report_failure(const Options& options, MFASYNCRESULT* item,
 }
 
 namespace {
-volatile std::uint64_t g_spin_sink = 0;  // a store per round: a loop the compiler must keep
+// A store per round, a loop the compiler must keep — into the thread's own sink, so the injected
+// work is time on its thread and never a line another thread touches. (With one shared sink
+// beside the amounts the workers read, 'put:*=10%' slowed native's stream and P1 W1 rows by
+// 41-44% in a scripts/regress run; with these, by 7-8%.)
+thread_local volatile std::uint64_t t_spin_sink = 0;
+
+// A runtime-injection build's amounts, read on every put and dispatch and written only between
+// benchmarks: a line of their own.
+struct alignas(64) RuntimeLoops {
+    std::atomic<std::uint32_t> loops[2]{};  // [InjectPath]: put, dispatch
+};
+RuntimeLoops g_runtime;
 }  // namespace
 
 WQ_NOINLINE void injected_work(std::uint32_t loops) noexcept {
     for (std::uint32_t i = 0; i < loops; ++i) {
-        g_spin_sink = i;
+        t_spin_sink = i;
     }
+}
+
+void set_runtime_injection(std::uint32_t put_loops, std::uint32_t dispatch_loops) noexcept {
+    g_runtime.loops[static_cast<int>(InjectPath::put)].store(put_loops, std::memory_order_relaxed);
+    g_runtime.loops[static_cast<int>(InjectPath::dispatch)].store(dispatch_loops,
+                                                                  std::memory_order_relaxed);
+}
+
+std::uint32_t runtime_injected_loops(InjectPath path) noexcept {
+    return g_runtime.loops[static_cast<int>(path)].load(std::memory_order_relaxed);
 }
 
 void start_worker_thread(std::string_view backend, unsigned index,

@@ -7,7 +7,7 @@ import sys
 VERBS = {
     "check": "check", "choose": "choose", "compare": "compare", "docs": "docs", "history": "history",
     "icount": "icount", "plot-history": "plot_history", "regress": "regress",
-    "report": "report", "summary": "summary",
+    "report": "report", "summary": "summary", "validation": "validation",
 }
 
 

@@ -2,7 +2,16 @@
 ...) and decides each gated metric on the paired per-round ratios.
 
 Usage: python3 -m wqbench regress BASE_BENCH NEW_BENCH OUT_DIR [--rounds N] [--filter REGEX]
-                                  [--min-time S] [--policy FILE]
+                                  [--min-time S] [--policy FILE] [--inject SHARES]
+                                  [--revisions BASE,NEW] [--aa]
+
+--inject 'PATH:BACKEND=N%[,...]' (NEW a -DWQ_INJECT=runtime build): before the rounds, one
+sizing run of BASE measures each gated row's own cost per unit — its first gated metric as ns
+per item, call or round trip (a rate inverted) — and NEW then adds N% of that time to every put
+(PATH put) or dispatch (PATH dispatch) of the rows of BACKEND (* any), through the plan
+OUT_DIR/inject-plan.txt (wq_bench --wq_inject). So an injection means the same share of a row's
+cost on every host; decision.json records the spec, the plan, the revisions and each row's
+measured effect.
 
 Each round runs each binary once, as a process of its own, on the same benchmarks. Per benchmark
 and metric the round ratios new/base (inverted for rates, so > 1 is slower) are tested with the
@@ -13,6 +22,7 @@ of the run.
 """
 import json
 import math
+import re
 import statistics
 import subprocess
 import sys
@@ -27,13 +37,65 @@ from wqbench.gate import (DEFAULT_POLICY, HIGHER_IS_BETTER, finish, load_policy,
 from wqbench.results import load
 
 
-def run_once(binary, filter_regex, min_time, out):
+def run_once(binary, filter_regex, min_time, out, extra=()):
     command = [binary, f"--benchmark_filter={filter_regex}", f"--benchmark_min_time={min_time}",
-               f"--benchmark_out={out}", "--benchmark_out_format=json"]
+               f"--benchmark_out={out}", "--benchmark_out_format=json", *extra]
     result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         raise InputError(f"{binary} failed (exit {result.returncode}): {result.stderr.strip()[-400:]}")
     return samples_of(load(out))
+
+
+SHARE_ITEM = re.compile(r"^(put|dispatch):([a-z0-9_]+|\*)=([0-9]+(?:\.[0-9]+)?)%$")
+
+
+def parse_shares(spec):
+    """[(path, backend, share)] from 'PATH:BACKEND=N%[,...]' (a share, not loop rounds)."""
+    items = []
+    for item in spec.split(","):
+        match = SHARE_ITEM.match(item)
+        if not match or not 0 < float(match[3]) <= 1000:
+            raise UsageError(f"--inject '{spec}': use PATH:BACKEND=N%[,...], PATH put or dispatch, "
+                             "BACKEND a back-end or *, N a share of the row's own cost in (0, 1000]")
+        items.append((match[1], match[2], float(match[3]) / 100.0))
+    return items
+
+
+def unit_cost_ns(metric, value):
+    """A row's own cost per unit (item, call, round trip) in ns from its gated metric, or None."""
+    if value <= 0:
+        return None
+    if metric == "items_per_second":
+        return 1e9 / value
+    return value if metric.endswith("_ns") or metric.startswith("ns_per_") else None
+
+
+def size_injection(samples, shares, policy):
+    """The plan {name: {path, share, metric, cost_ns, ns}} for the gated rows a share names (the
+    last item that names a row's back-end wins, as in a loop-round spec)."""
+    plan = {}
+    for name, metrics in sorted(samples.items()):
+        rule = rule_for(policy, name)
+        if rule is None or rule["action"] != "gate" or name.count("/") < 1:
+            continue
+        backend = name.split("/")[1]
+        chosen = [item for item in shares if item[1] in ("*", backend)]
+        if not chosen:
+            continue
+        path, _, share = chosen[-1]
+        metric = next((m for m in rule["metrics"] if m in metrics), None)
+        cost = unit_cost_ns(metric, statistics.median(metrics[metric])) if metric else None
+        if cost is None:
+            continue
+        plan[name] = {"path": path, "share": share, "metric": metric, "cost_ns": cost,
+                      "ns": share * cost}
+    return plan
+
+
+def write_plan(plan, path, spec):
+    lines = [f"# scripts/regress --inject '{spec}': NAME PATH NS (the row's cost x its share)"]
+    lines += [f"{name} {row['path']} {row['ns']:.3f}" for name, row in sorted(plan.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def holm(rows, alpha, p_key, mark):
@@ -48,15 +110,26 @@ def holm(rows, alpha, p_key, mark):
         row[mark] = still
 
 
-def run_rounds(args, rounds, filter_regex, min_time, out_dir):
-    """{"base": [samples per round], "new": [...]}: A B, B A, A B, ..."""
-    per_round = {"base": [], "new": []}
+# With --aa each round also runs the base a second time ("aa"), so the same rounds give an A/A
+# comparison; the six orders in turn put each side first, second and last equally often.
+AA_ORDERS = [("base", "new", "aa"), ("aa", "new", "base"), ("new", "aa", "base"),
+             ("base", "aa", "new"), ("aa", "base", "new"), ("new", "base", "aa")]
+
+
+def run_rounds(args, rounds, filter_regex, min_time, out_dir, new_extra=()):
+    """{"base": [samples per round], "new": [...]} (and "aa" with --aa): A B, B A, A B, ..."""
+    per_round = {"base": [], "new": [], "aa": []}
     started = time.monotonic()
     for r in range(rounds):
-        for side in (("base", "new") if r % 2 == 0 else ("new", "base")):
-            binary = args.base if side == "base" else args.new
+        if args.aa:
+            order = AA_ORDERS[r % len(AA_ORDERS)]
+        else:
+            order = ("base", "new") if r % 2 == 0 else ("new", "base")
+        for side in order:
+            binary = args.new if side == "new" else args.base
             samples, errors = run_once(binary, filter_regex, min_time,
-                                       out_dir / f"round{r:02d}-{side}.json")
+                                       out_dir / f"round{r:02d}-{side}.json",
+                                       new_extra if side == "new" else ())
             if errors:
                 raise InputError(f"{side} round {r}: benchmarks failed: {', '.join(errors)}")
             per_round[side].append(samples)
@@ -143,7 +216,13 @@ def regress(argv):
     parser.add_argument("--filter")
     parser.add_argument("--min-time", type=float)
     parser.add_argument("--policy", default=str(DEFAULT_POLICY))
+    parser.add_argument("--inject")
+    parser.add_argument("--revisions")
+    parser.add_argument("--aa", action="store_true",
+                        help="each round also runs BASE again: an A/A decision from the same "
+                             "rounds (OUT_DIR/decision-aa.json)")
     args = parser.parse_args(argv)
+    shares = parse_shares(args.inject) if args.inject else None
     policy = load_policy(args.policy)
     settings = policy.get("regress", {})
     rounds = args.rounds or int(settings.get("rounds", 40))
@@ -155,18 +234,58 @@ def regress(argv):
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    per_round = run_rounds(args, rounds, filter_regex, min_time, out_dir)
+    injection, new_extra = None, ()
+    if shares:
+        # three repetitions, their median: one noisy sizing would set every round's injection
+        samples, errors = run_once(args.base, filter_regex, min_time, out_dir / "sizing-base.json",
+                                   ("--benchmark_repetitions=3",))
+        if errors:
+            raise InputError(f"the sizing run failed: {', '.join(errors)}")
+        plan = size_injection(samples, shares, policy)
+        if not plan:
+            raise UsageError(f"--inject '{args.inject}': no gated row of --filter "
+                             f"'{filter_regex}' belongs to a back-end it names")
+        write_plan(plan, out_dir / "inject-plan.txt", args.inject)
+        new_extra = (f"--wq_inject={out_dir / 'inject-plan.txt'}",)
+        injection = {"spec": args.inject, "plan": plan}
+        print(f"injecting {args.inject} of each row's own cost, sized by one run of the base "
+              f"({len(plan)} rows; {out_dir / 'inject-plan.txt'})")
+    per_round = run_rounds(args, rounds, filter_regex, min_time, out_dir, new_extra)
     rows, notes = paired_rows(per_round, policy, rounds)
     decide(rows, policy["alpha"])
     seconds = time.monotonic() - started
-    (out_dir / "decision.json").write_text(json.dumps({
-        "rounds": rounds, "filter": filter_regex, "min_time": min_time,
-        "seconds": round(seconds, 1),
-        "rows": [{k: v for k, v in row.items() if k != "threshold"} for row in rows]},
-        indent=1) + "\n", encoding="utf-8")
+    if injection:
+        new_context = load(out_dir / "round00-new.json").get("context", {})
+        injection["ns_per_loop"] = float(new_context.get("wq.inject_ns_per_loop", "nan"))
+        for row in rows:
+            if row["name"] in injection["plan"]:
+                row["injected"] = injection["plan"][row["name"]]
+    decision = {"rounds": rounds, "filter": filter_regex, "min_time": min_time,
+                "seconds": round(seconds, 1)}
+    if args.revisions:
+        decision["base_revision"], _, decision["new_revision"] = args.revisions.partition(",")
+    if injection:
+        decision["inject"] = injection
+    decision["rows"] = [{k: v for k, v in row.items() if k != "threshold"} for row in rows]
+    (out_dir / "decision.json").write_text(json.dumps(decision, indent=1) + "\n",
+                                           encoding="utf-8")
     print(f"{rounds} interleaved rounds in {seconds:.0f} s; one-sided paired Wilcoxon, "
           f"Holm-corrected alpha {policy['alpha']}")
-    return finish(print_report(rows, notes, args.policy))
+    failed = print_report(rows, notes, args.policy)
+    if args.aa:
+        aa_rows, _ = paired_rows({"base": per_round["base"], "new": per_round["aa"]}, policy,
+                                 rounds)
+        decide(aa_rows, policy["alpha"])
+        aa_decision = {key: value for key, value in decision.items() if key != "inject"}
+        aa_decision["new_revision"] = aa_decision.get("base_revision", "base")
+        aa_decision["rows"] = [{k: v for k, v in row.items() if k != "threshold"}
+                               for row in aa_rows]
+        (out_dir / "decision-aa.json").write_text(json.dumps(aa_decision, indent=1) + "\n",
+                                                  encoding="utf-8")
+        failing = [row["name"] for row in aa_rows if row["fails"]]
+        print(f"A/A (the base against itself in the same rounds): "
+              f"{len(failing)} gated rows slower{': ' + ', '.join(failing) if failing else ''}")
+    return finish(failed)
 
 
 def main(argv):

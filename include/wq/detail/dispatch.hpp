@@ -198,7 +198,11 @@ inline void invoke(MFASYNCRESULT* item, WorkerStats& stats, const Options& optio
 /// Dispatches one accepted item: invoke, then the Release that balances put's AddRef. Never
 /// throws. `dispatched` is bumped last, so a waiter that sees it may destroy the engine.
 inline void dispatch(MFASYNCRESULT* item, WorkerStats& stats, const Options& options) noexcept {
-    if constexpr (injecting) {  // a gate-validation build only (wq/detail/inject.hpp)
+    if constexpr (injecting_at_runtime) {  // gate-validation builds only (wq/detail/inject.hpp)
+        if (const std::uint32_t loops = runtime_injected_loops(InjectPath::dispatch); loops != 0) {
+            injected_work(loops);
+        }
+    } else if constexpr (injecting) {
         if (stats.injected_dispatch_loops != 0) {
             injected_work(stats.injected_dispatch_loops);
         }

@@ -155,8 +155,13 @@ protected:
     /// Called first in every put path: the put injection of a gate-validation build
     /// (wq/detail/inject.hpp); nothing in a real build.
     static void inject_put() noexcept {
-        if constexpr (constexpr std::uint32_t loops = injected_loops(backend_name, InjectPath::put);
-                      loops != 0) {
+        if constexpr (injecting_at_runtime) {
+            if (const std::uint32_t loops = runtime_injected_loops(InjectPath::put); loops != 0) {
+                injected_work(loops);
+            }
+        } else if constexpr (constexpr std::uint32_t loops =
+                                 injected_loops(backend_name, InjectPath::put);
+                             loops != 0) {
             injected_work(loops);
         }
     }

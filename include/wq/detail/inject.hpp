@@ -4,6 +4,11 @@
 //
 //   cmake -DWQ_INJECT=dispatch:mutex=22,put:mpmc=40 ...   22 loop rounds in every mutex dispatch,
 //                                                          40 in every mpmc put call
+//   cmake -DWQ_INJECT=runtime ...                          the amounts come from the run: the
+//                                                          harness sets them per benchmark
+//                                                          (wq_bench --wq_inject=PLAN), so an
+//                                                          injection can be a share of each
+//                                                          row's own cost on this host
 #pragma once
 
 #include "wq/build_config.hpp"
@@ -20,6 +25,8 @@ enum class InjectPath : std::uint8_t { put, dispatch };
 // NOLINTNEXTLINE(readability-redundant-string-init): "" in real builds, a spec in validation ones
 inline constexpr std::string_view inject_spec = WQ_INJECT_SPEC;
 inline constexpr bool injecting = !inject_spec.empty();
+/// A build whose amounts are set while it runs (set_runtime_injection), not compiled in.
+inline constexpr bool injecting_at_runtime = inject_spec == "runtime";
 
 /// Loop rounds injected on `path` of `backend` (the last item that names them wins; 0 if none).
 constexpr std::uint32_t injected_loops(std::string_view backend, InjectPath path,
@@ -49,5 +56,11 @@ static_assert(injected_loops("mpmc", InjectPath::put, "dispatch:*=3,put:mutex=5"
 
 /// `loops` rounds of a loop the compiler must keep (a store per round): a fixed instruction count.
 void injected_work(std::uint32_t loops) noexcept;
+
+/// A runtime-injection build only: the loop rounds every put and every dispatch of every engine
+/// runs from now on (0 and 0: none). The harness sets them around one benchmark at a time.
+void set_runtime_injection(std::uint32_t put_loops, std::uint32_t dispatch_loops) noexcept;
+/// The rounds set for `path` (a relaxed load: the validation build's only extra cost).
+std::uint32_t runtime_injected_loops(InjectPath path) noexcept;
 
 }  // namespace wq::detail
