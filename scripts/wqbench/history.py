@@ -1,4 +1,4 @@
-"""results/history.jsonl: one line per recorded scripts/bench run — revision, date, host, suite, the
+"""results/<host>/history.jsonl: one line per recorded scripts/bench run — revision, date, host, suite, the
 result file, and every benchmark's key figure (the median over repetitions of the metric its
 scenario is ranked by: the scenario table's key). scripts/plot-history draws it.
 
@@ -15,7 +15,9 @@ last `recent` runs; 2 bad input.
 Standard library only.
 """
 import json
+import os
 import re
+import socket
 import statistics
 from pathlib import Path
 
@@ -25,7 +27,14 @@ from wqbench.gate import DEFAULT_POLICY, HIGHER_IS_BETTER, load_policy, rule_for
 from wqbench.results import load, rows_by_name
 from wqbench.table import load_table, parse, run_os
 
-DEFAULT_HISTORY = str(Path(__file__).resolve().parents[2] / "results" / "history.jsonl")
+def host_history(root=Path(__file__).resolve().parents[2]):
+    """This host's history, where scripts/bench appends: results/<host>/history.jsonl, the host
+    $WQ_HOST or the short host name."""
+    host = os.environ.get("WQ_HOST") or socket.gethostname().split(".")[0]
+    return str(root / "results" / host / "history.jsonl")
+
+
+DEFAULT_HISTORY = host_history()
 
 
 def key_figures(data):

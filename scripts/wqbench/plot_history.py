@@ -1,4 +1,4 @@
-"""Draws results/history.jsonl: one panel per benchmark, its key figure per recorded run (x: the
+"""Draws a history (results/<host>/history.jsonl): one panel per benchmark, its key figure per recorded run (x: the
 runs in order, labelled with revision and date), a dashed line where the series shifted (its
 change points: wqbench/changes.py, the policy's [history]). Debian's matplotlib (/usr/bin/python3).
 
