@@ -51,7 +51,9 @@ std::string load_inject_plan(const std::string& path) {
         if (!(fields >> which >> ns) || (which != "put" && which != "dispatch") ||
             !std::isfinite(ns) || ns <= 0 || (fields >> rest)) {
             std::string problem = path;
-            problem += ":" + std::to_string(number) + ": '";
+            problem += ':';
+            problem += std::to_string(number);
+            problem += ": '";
             problem += line;
             problem += "': use NAME PATH NS, PATH put or dispatch, NS a time in ns above 0";
             return problem;
@@ -61,6 +63,21 @@ std::string load_inject_plan(const std::string& path) {
     }
     if (plan().empty()) {
         return "--wq_inject=" + path + ": the plan names no benchmark (NAME PATH NS a line)";
+    }
+    return {};
+}
+
+std::string check_inject_plan(const std::vector<std::string>& registered) {
+    for (const auto& [name, amounts] : plan()) {
+        if (std::find(registered.begin(), registered.end(), name + "/real_time") ==
+            registered.end()) {
+            std::string problem = "--wq_inject: the plan names '";
+            problem += name;
+            problem +=
+                "', which is not a benchmark of this run (use the names the results give, "
+                "without /real_time)";
+            return problem;
+        }
     }
     return {};
 }

@@ -9,11 +9,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace wq::bench {
 
 /// Loads PLAN; "" when it holds, else one line naming the bad line and what is right.
 std::string load_inject_plan(const std::string& path);
+
+/// "" when every benchmark the loaded plan names is registered (`registered`: Google Benchmark's
+/// names, with /real_time), else one line naming the first that is not: a plan that injects into
+/// nothing would validate nothing.
+std::string check_inject_plan(const std::vector<std::string>& registered);
 
 /// What one loop round of the injected work takes here, in ns (measured once, the fastest of
 /// several timings: a preempted timing only ever reads longer).

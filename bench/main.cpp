@@ -257,6 +257,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wq_bench: %s\n", problem.c_str());
         return 2;
     }
+    if (const std::string problem = check_inject_plan(registered_names());
+        !inject_plan.empty() && !problem.empty()) {
+        std::fprintf(stderr, "wq_bench: %s\n", problem.c_str());
+        return 2;
+    }
     const std::optional<std::size_t> selected = selected_count(benchmark::GetBenchmarkFilter());
     if (selected == std::size_t{0}) {  // before Google Benchmark's own, multi-line, complaint
         std::fprintf(stderr, "wq_bench: no benchmark matches the filter '%s'\n",
