@@ -3,6 +3,7 @@ the digits quoted; a generated block is what its command prints now; a measured 
 a file or sits in a region that says where it came from. Each rule is shown failing on a page
 written wrong on purpose, and holding on the same page written right (ctest docs.check runs the
 check on this repository's own pages)."""
+import json
 import tempfile
 import unittest
 from pathlib import Path
@@ -111,7 +112,32 @@ class Generated(unittest.TestCase):
 
     def test_only_summary_commands_generate(self):
         found, _ = problems(f"<!-- generated: rm -rf {RUN} -->\n```\n```\n<!-- /generated -->\n")
-        self.assertIn("use summary [--headline] FILE, or choose", found[0])
+        self.assertIn("use summary [--headline] FILE, choose ... --from FILE, or validation",
+                      found[0])
+
+    def test_an_unfenced_block_is_the_markdown_its_command_prints(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            runs, aa = Path(scratch) / "put-10", Path(scratch) / "aa"
+            runs.mkdir()
+            aa.mkdir()
+            row = {"name": "pingpong/native", "action": "gate", "effect": 0.12}
+            (runs / "decision01.json").write_text(json.dumps({
+                "inject": {"spec": "put:*=10%", "plan": {"pingpong/native": {
+                    "path": "put", "share": 0.1}}}, "rows": [dict(row, fails=True)]}))
+            (aa / "decision01.json").write_text(json.dumps({"rows": [dict(row, fails=False)]}))
+            stale = (f"<!-- generated: validation --aa {aa} {runs} -->\n| old | table |\n"
+                     "<!-- /generated -->\nafter\n")
+            found, _ = problems(stale)
+            self.assertEqual(len(found), 1, found)
+            self.assertIn("differs from what it prints now", found[0])
+            found, lines = problems(stale, update=True)
+            self.assertEqual(found, [])
+            text = "\n".join(lines)
+            self.assertIn("| `pingpong/native` | put | +12.0% (+12.0% … +12.0%) | **1** of 1 |", text)
+            self.assertNotIn("```", text)
+            self.assertEqual(lines[-2:], ["after", ""])
+            again, _ = problems("\n".join(lines))
+            self.assertEqual(again, [])
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ class ValidationTable(unittest.TestCase):
         aa = [decision(None, [("a", run == 3, 0.0), ("b", False, 0.0)]) for run in range(20)]
         code, text = self.run_table([caught], aa)
         self.assertEqual(code, 0)
-        self.assertIn("A/A: 1 of 20 runs failed the gate", text)
+        self.assertIn("A/A: 1 of 20 runs failed the gate (a gated row slower", text)
         row_a = next(line for line in text.splitlines() if line.startswith("| `a`"))
         row_b = next(line for line in text.splitlines() if line.startswith("| `b`"))
         self.assertIn("**20** of 20", row_a)
