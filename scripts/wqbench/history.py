@@ -27,6 +27,7 @@ from wqbench.gate import DEFAULT_POLICY, HIGHER_IS_BETTER, load_policy, rule_for
 from wqbench.results import load, rows_by_name
 from wqbench.table import load_table, parse, run_os
 
+
 def host_history(root=Path(__file__).resolve().parents[2]):
     """This host's history, where scripts/bench appends: results/<host>/history.jsonl, the host
     $WQ_HOST or the short host name."""

@@ -60,7 +60,9 @@ void injected_work(std::uint32_t loops) noexcept;
 /// A runtime-injection build only: the loop rounds every put and every dispatch of every engine
 /// runs from now on (0 and 0: none). The harness sets them around one benchmark at a time.
 void set_runtime_injection(std::uint32_t put_loops, std::uint32_t dispatch_loops) noexcept;
-/// The rounds set for `path` (a relaxed load: the validation build's only extra cost).
+/// The rounds set for `path`: a relaxed load, the validation build's only extra cost on the path.
+/// Relaxed is enough: the harness sets the amounts on the benchmark's thread before the row's
+/// first put, and every dispatch is ordered after its put by the put's own hand-off.
 std::uint32_t runtime_injected_loops(InjectPath path) noexcept;
 
 }  // namespace wq::detail
