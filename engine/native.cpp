@@ -1,32 +1,39 @@
 // The `native` back-end: the item is the queue node (wq/native_engine.hpp).
 //
-// The inbox is a lock-free stack of items linked through overlapped.InternalHigh: producers push
-// with one CAS, a worker takes the whole stack with one CAS and reverses it, oldest first. No
-// one pops a single node, so the stack has no ABA: a push's CAS that still sees the head it
-// linked to is right even if that item left and came back, and a take reads the links only
-// after its CAS made the stack its own. Bit 0 of the inbox word is the admission gate: shutdown
-// sets it, a push that sees it is refused, a take keeps it. Bit 1 is the idle protocol's doorbell
-// (DoorbellIdle): a worker about to park sets it while the inbox is empty; the push that clears
-// it wakes a parked worker.
+// The inbox is a few lanes (one with one worker), each a lock-free stack of items linked through
+// overlapped.InternalHigh on a line of its own. A producer pushes onto its own lane (the one its
+// put slot maps to: wq/detail/put_gate.hpp) with one CAS; a worker takes a whole lane with one
+// CAS and reverses it, oldest first, going round the lanes from where its last take succeeded. No
+// one pops a single node, so a stack has no ABA: a push's CAS that still sees the head it linked
+// to is right even if that item left and came back, and a take reads the links only after its
+// CAS made the stack its own. Bit 0 of a lane word is the admission gate: shutdown sets it in
+// every lane, a push that sees it is refused, a take keeps it. Bit 1 is the idle protocol's
+// doorbell (DoorbellIdle): a worker about to park sets it in every lane while the lanes are empty;
+// the push that clears one wakes a parked worker.
 //
 // The idle protocol is wq/detail/idle_workers.hpp's DoorbellIdle. The publications it orders are
 // the push (P1: the CAS on the word the doorbell lives in) and the move of a remainder to the
 // ready list (R1, then F1, against park's F2 and its re-check of ready_size_ in has_ready). Park
-// arms the doorbell only on an inbox word that holds no items — the very word a push writes,
+// arms a lane's doorbell only on a lane word that holds no items — the very word a push writes,
 // never a link written afterwards — so no wake-up is lost. A worker holding a run it took is
 // busy, not idle: it moves any remainder to the ready list before it runs its own share, then
 // wakes a parked worker for it.
+//
+// Order: with one worker there is one lane, so that worker runs items in put order. With several,
+// a lane is FIFO and a thread always pushes onto the same lane, so each producer's items are taken
+// in the order it put them (no order is promised across workers).
 #include "wq/native_engine.hpp"
 
 #include "wq/detail/take_batching.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace wq::detail {
 namespace {
 
-// The item's link in the inbox and the ready list: its OVERLAPPED's InternalHigh (the byte count
-// of an I/O the item never has). Plain accesses: the inbox's CAS/exchange and the ready list's lock
+// The item's link in a lane and the ready list: its OVERLAPPED's InternalHigh (the byte count
+// of an I/O the item never has). Plain accesses: the lanes' CASes and the ready list's lock
 // order them.
 MFASYNCRESULT* next_of(const MFASYNCRESULT* item) noexcept {
     return reinterpret_cast<MFASYNCRESULT*>(item->overlapped.InternalHigh);  // NOLINT
@@ -35,7 +42,7 @@ void set_next(MFASYNCRESULT* item, const MFASYNCRESULT* next) noexcept {
     item->overlapped.InternalHigh = reinterpret_cast<std::uintptr_t>(next);  // NOLINT
 }
 
-// The inbox word: the newest item's address, with bit 0 set once shutdown closed the inbox and
+// A lane word: the newest item's address, with bit 0 set once shutdown closed the lane and
 // bit 1 the idle protocol's doorbell (an item is pointer-aligned: the low bits of its address
 // are clear).
 constexpr std::uintptr_t closed_bit = 1;
@@ -59,17 +66,39 @@ MFASYNCRESULT* walk(MFASYNCRESULT* item, std::size_t steps) noexcept {
     return item;
 }
 
+// Whether a worker prefetches the next item of its run while it dispatches one (a build with
+// -DWQ_NATIVE_PREFETCH=0 measures without: docs/backends.md).
+#ifndef WQ_NATIVE_PREFETCH
+#define WQ_NATIVE_PREFETCH 1
+#endif
+constexpr bool prefetch_next = WQ_NATIVE_PREFETCH != 0;
+
+/// One worker: one lane, so the lane's order is the put order (one worker runs every item in put
+/// order, as MF's one-thread queues do; one consumer bounds the rate anyway). Several: one lane per
+/// CPU the process may use (at least 2, so every machine runs the lane logic; at most one per put
+/// slot, since a thread's lane is its slot's), a power of two.
+std::size_t lane_count(unsigned workers) {
+    if (workers == 1) {
+        return 1;
+    }
+    const std::size_t cpus = allowed_cpus().size();
+    return std::bit_ceil(std::clamp<std::size_t>(cpus, 2, put_slot_count));
+}
+
 }  // namespace
 
 NativeCore::NativeCore(const Options& options)
     : EngineBase(options, StatsArray::Writers::one_per_slot),
-      idle_(inbox_, ~flag_bits, closed_bit) {
+      lanes_(lane_count(options_.workers)),
+      lane_mask_(lanes_.size() - 1),
+      idle_(lanes_, ~flag_bits, closed_bit) {
     start_workers();
 }
 
 HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
+    std::atomic<std::uintptr_t>& lane = lanes_[this_thread_put_slot() & lane_mask_].word;
     // relaxed: a first look; the CAS below decides.
-    std::uintptr_t head = inbox_.load(std::memory_order_relaxed);
+    std::uintptr_t head = lane.load(std::memory_order_relaxed);
     if (is_closed(head)) {
         unmark_items(items);  // shut down: nothing was counted or referenced
         return MF_E_SHUTDOWN;
@@ -83,7 +112,7 @@ HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
     MFASYNCRESULT* oldest = items.front();
     do {
         if (is_closed(head)) {
-            // Shutdown closed the inbox since our first look: take back what we did.
+            // Shutdown closed the lane since our first look: take back what we did.
             for (MFASYNCRESULT* item : items) {
                 item->Release();
             }
@@ -94,11 +123,11 @@ HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
         // (P1) release: the run's links and the items' fields happen-before the worker's CAS
         // (acquire) that takes them; acquire: reading a doorbell, the sleeper's arming (and its
         // read of the epoch) happen-before our wake-up. One word, one modification order: a push
-        // lands before stop()'s closing RMW (and is drained) or sees it (refused), and before a
-        // sleeper's arming CAS (which then fails) or after it (and wakes). seq_cst for the
-        // argument's sake: on x86 every locked RMW is.
-    } while (!inbox_.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
-                                           std::memory_order_relaxed));
+        // lands before stop()'s closing RMW of its lane (and is drained) or sees it (refused),
+        // and before a sleeper's arming CAS of its lane (which then fails) or after it (and
+        // wakes). seq_cst for the argument's sake: on x86 every locked RMW is.
+    } while (!lane.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
+                                         std::memory_order_relaxed));
     accepted_.add(items.size());
     // After the push the engine may already have drained and stopped (a shutdown on another
     // thread): the count above and a wake-up below touch only members, which live as long as
@@ -121,30 +150,41 @@ HRESULT NativeCore::put_bulk(std::span<MFASYNCRESULT* const> items) noexcept {
         return hr;
     }
     if (items.empty()) {
-        return is_closed(inbox_.load(std::memory_order_acquire)) ? MF_E_SHUTDOWN : S_OK;
+        return idle_.stopping() ? MF_E_SHUTDOWN : S_OK;
     }
     return enqueue(items);  // one CAS for the whole bulk
 }
 
-NativeCore::Run NativeCore::take() noexcept {
+NativeCore::Run NativeCore::take(std::size_t& cursor) noexcept {
     // relaxed: a hint whether to try the ready list; its lock orders what we take from it.
     if (options_.workers > 1 && ready_size_.load(std::memory_order_relaxed) != 0) {
         if (Run run = take_ready(); run.count != 0) {
             return run;
         }
     }
-    // relaxed: a look before the CAS, so polling an empty inbox only reads its line instead of
-    // taking it exclusively; the CAS below orders what we take.
-    std::uintptr_t head = inbox_.load(std::memory_order_relaxed);
-    // Take every item, keep the closed mark. Ends: a CAS fails only when a push or another
-    // worker's take changed the word — progress elsewhere.
-    do {
-        if (items_of(head) == nullptr) {
-            return {};  // empty, or another worker took it since our look
+    // The lanes round from `cursor`: the first that holds items is taken whole.
+    std::uintptr_t head = 0;
+    for (std::size_t looked = 0;; ++looked) {
+        if (looked == lanes_.size()) {
+            return {};  // every lane empty, or other workers took them since our look
         }
-        // acquire, pairs with (P1): the items and their links are visible.
-    } while (!inbox_.compare_exchange_weak(head, head & flag_bits, std::memory_order_acquire,
-                                           std::memory_order_relaxed));
+        std::atomic<std::uintptr_t>& lane = lanes_[(cursor + looked) & lane_mask_].word;
+        // relaxed: a look before the CAS, so polling an empty lane only reads its line instead
+        // of taking it exclusively; the CAS below orders what we take.
+        head = lane.load(std::memory_order_relaxed);
+        // Take every item, keep the flags. Ends: a CAS fails only when a push or another
+        // worker's take changed the word — progress elsewhere.
+        while (items_of(head) != nullptr &&
+               // acquire, pairs with (P1): the items and their links are visible.
+               !lane.compare_exchange_weak(head, head & flag_bits, std::memory_order_acquire,
+                                           std::memory_order_relaxed)) {
+        }
+        if (items_of(head) != nullptr) {
+            // Next time start after it: every lane with items is taken in turn, none starves.
+            cursor += looked + 1;
+            break;
+        }
+    }
     MFASYNCRESULT* item = items_of(head);
     Run run;
     run.last = item;
@@ -174,7 +214,7 @@ NativeCore::Run NativeCore::take() noexcept {
 
 NativeCore::Run NativeCore::take_ready() noexcept {
     if (!ready_lock_.try_lock()) {
-        return {};  // busy: the caller looks at the inbox instead of waiting
+        return {};  // busy: the caller looks at the lanes instead of waiting
     }
     Run run;
     if (ready_.count != 0) {
@@ -212,24 +252,30 @@ void NativeCore::give_ready(Run run) noexcept {
 
 bool NativeCore::has_ready() const noexcept {
     // relaxed: park's re-check, ordered by its F2 fence (wq/detail/idle_workers.hpp); park
-    // looks at the inbox itself, in the CAS that arms the doorbell.
+    // looks at the lanes itself, in the CASes that arm the doorbells.
     return ready_size_.load(std::memory_order_relaxed) != 0;
 }
 
-void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noexcept {
+void NativeCore::worker_main(unsigned index, detail::WorkerStats& stats) noexcept {
     LearnedSpin spin(options_.spin_before_park);
     const auto run = [&](const Run& taken) {
         MFASYNCRESULT* item = taken.first;
         for (std::size_t i = 0; i < taken.count; ++i) {
             MFASYNCRESULT* next = next_of(item);  // before dispatch: the callback may put it again
+            if (prefetch_next && i + 1 < taken.count) {
+                // Fetch the next item, for writing (its dispatch writes its OVERLAPPED and its
+                // reference count), while this one runs.
+                prefetch_for_write(next);
+            }
             dispatch_one(item, stats);
             item = next;
         }
     };
     TakeBatching batching;
+    std::size_t cursor = index;  // workers start their rounds of the lanes apart
     const auto take_batched = [&] {
         batching.before_take();
-        Run taken = take();
+        Run taken = take(cursor);
         batching.after_take(taken.count);
         return taken;
     };
@@ -238,10 +284,13 @@ void NativeCore::worker_main(unsigned /*index*/, detail::WorkerStats& stats) noe
 }
 
 void NativeCore::stop() noexcept {
-    // Close the inbox: from this RMW on every push is refused, and every accepted one is in the
-    // inbox before it (one modification order), so a worker that sees the stop (S2) and then
-    // finds the inbox empty has drained it. seq_cst: ordered with the pushes' CASes (P1).
-    inbox_.fetch_or(closed_bit, std::memory_order_seq_cst);
+    // Close every lane, the last one last: from a lane's closing RMW on every push onto it is
+    // refused, and every accepted one is in the lane before it (one modification order), so a
+    // worker that sees the last lane closed (stopping(), acquire) and then finds every lane
+    // empty has drained them. seq_cst: ordered with the pushes' CASes (P1).
+    for (DoorbellIdle::Word& lane : lanes_) {
+        lane.word.fetch_or(closed_bit, std::memory_order_seq_cst);
+    }
     idle_.stop();  // wakes every parked worker; their stopping() sees the bit
 }
 

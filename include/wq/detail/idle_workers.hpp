@@ -1,7 +1,7 @@
 // wq/detail/idle_workers.hpp — the park/unpark protocols of the back-ends whose workers spin, then
 // park on a futex, and the worker loop they share (spin_then_park, with its spin policies).
 // IdleWorkers (mpmc): an eventcount over one state word (idle_) and one futex word (epoch_).
-// DoorbellIdle (native): a doorbell bit in the queue word the producers write anyway, below.
+// DoorbellIdle (native): a doorbell bit in the queue words the producers write anyway, below.
 //
 //   producer: publish the work; fence (F1); load idle_; if nobody spins and someone sleeps, claim
 //             the single pending wake-up (CAS), bump epoch_, futex-wake one.
@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <span>
 
 namespace wq::detail {
 
@@ -145,35 +146,47 @@ private:
     std::atomic<bool> stopping_{false};
 };
 
-/// The idle protocol of a queue whose every push is a read-modify-write of one word (native's
-/// inbox, wq/native_engine.hpp): the doorbell is a bit in that word. A worker about to park sets
-/// it, only while the word holds no items; the push that replaces a word with the bit set clears
-/// it and wakes one parked worker. So a producer reads no shared line but the queue word it
-/// writes anyway — no fence, no idle-state load — and pays a wake-up only when a worker parked.
+/// The idle protocol of a queue whose every push is a read-modify-write of one word of a few
+/// (native's inbox lanes, wq/native_engine.hpp): the doorbell is a bit in each word. A worker about
+/// to park sets it in every word, each only while that word holds no items; the push that replaces
+/// a word with the bit set clears it and wakes one parked worker. So a producer reads no shared
+/// line but the queue word it writes anyway — no fence, no idle-state load — and pays a wake-up
+/// only when a worker parked.
 ///
-///   producer: CAS the word (clearing the doorbell); if the old word rang: bump epoch_ (E1),
+///   producer: CAS its word (clearing the doorbell); if the old word rang: bump epoch_ (E1),
 ///             futex-wake one.
-///   sleeper:  read epoch_ (E2); register in sleepers_; fence (F2); re-check other work; CAS
-///             the doorbell into the word if it holds no items (else do not sleep); futex-wait.
-/// No lost wake-up through the word: it has one modification order, so a push either comes
-/// before the arming CAS (which then sees the items and fails) or after it (and sees the bit,
+///   sleeper:  read epoch_ (E2); register in sleepers_; fence (F2); re-check other work; for each
+///             word, CAS the doorbell into it if it holds no items (if one holds items, do not
+///             sleep); futex-wait.
+/// No lost wake-up through a word: it has one modification order, so a push either comes before
+/// that word's arming CAS (which then sees the items and fails) or after it (and sees the bit,
 /// and its CAS read from the arming one, so the sleeper's read of epoch_ happens-before the
-/// producer's bump: futex_wait returns or is woken). Work published elsewhere (a worker moving
-/// items to a ready list) uses the eventcount pairing instead: publish, fence (F1), load
-/// sleepers_ — against the sleeper's registration, F2 and re-check.
+/// producer's bump: futex_wait returns or is woken). Every word is armed before the sleeper
+/// waits, so every push after the sleeper's first look is in one of the two cases for its word.
+/// An arming that stops at a word holding items leaves the earlier words rung: the next push to
+/// one of them wakes a worker that may not be parked (one spurious wake-up, never a lost one).
+/// Work published elsewhere (a worker moving items to a ready list) uses the eventcount pairing
+/// instead: publish, fence (F1), load sleepers_ — against the sleeper's registration, F2 and
+/// re-check.
 ///
 /// Spinners and sleepers are counted on a line only workers write: a worker that finds work
 /// while it was the last spinner, with sleepers left, hands the role on (wakes one for items
-/// already waiting, or rings the doorbell so the next push does): a burst ramps up every worker.
+/// already waiting, or rings the doorbells so the next push does): a burst ramps up every worker.
 class DoorbellIdle {
 public:
     static constexpr std::uintptr_t doorbell_bit = 2;
 
-    /// `word` is the queue word; `items_mask` selects its item bits (a word & items_mask of 0 holds
-    /// no items); `closed_bit` is set in it once admission closed (stopping()).
-    DoorbellIdle(std::atomic<std::uintptr_t>& word, std::uintptr_t items_mask,
+    /// One queue word, on a line of its own.
+    struct alignas(cache_line_size) Word {
+        std::atomic<std::uintptr_t> word{0};
+    };
+
+    /// `words` are the queue words; `items_mask` selects their item bits (a word & items_mask of
+    /// 0 holds no items); `closed_bit` is set in each once admission closed, the last word last
+    /// (stopping() reads the last).
+    DoorbellIdle(std::span<Word> words, std::uintptr_t items_mask,
                  std::uintptr_t closed_bit) noexcept
-        : word_(word), items_mask_(items_mask), closed_bit_(closed_bit) {}
+        : words_(words), items_mask_(items_mask), closed_bit_(closed_bit) {}
 
     /// Producer, after its push replaced `old`: wakes one parked worker if `old` rang.
     void after_push(std::uintptr_t old) noexcept {
@@ -182,7 +195,7 @@ public:
         }
     }
 
-    /// A worker published work outside the word (R1, before this): wakes one sleeper if any.
+    /// A worker published work outside the words (R1, before this): wakes one sleeper if any.
     void wake_one_if_sleeping() noexcept {
         // (F1) pairs with (F2) in park(): orders the caller's publication before our load.
         std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -207,26 +220,20 @@ public:
 
     /// A spinner found work: if it was the last one and workers sleep, hand the role on.
     void stop_spinning() noexcept {
-        // relaxed: the hand-on is for latency only (a busy worker comes back to the word).
+        // relaxed: the hand-on is for latency only (a busy worker comes back to the words).
         if (counts_.spinners.fetch_sub(1, std::memory_order_relaxed) == 1 &&
             counts_.sleepers.load(std::memory_order_relaxed) != 0) {
-            std::uintptr_t word = word_.load(std::memory_order_relaxed);
-            // Ends: a CAS fails only when a push or a take changed the word.
-            for (;;) {
-                if ((word & items_mask_) != 0) {
+            for (Word& queue : words_) {
+                if (ring(queue.word, std::memory_order_relaxed) == Ring::holds_items) {
                     wake_one();  // items already wait
                     return;
                 }
-                if ((word & (doorbell_bit | closed_bit_)) != 0 ||
-                    word_.compare_exchange_weak(word, word | doorbell_bit,
-                                                std::memory_order_relaxed)) {
-                    return;  // the next push wakes one
-                }
             }
+            // Every word rung (or closed): the next push wakes one.
         }
     }
 
-    /// Parks the calling worker unless `has_other_work()` (checked after registering), the word
+    /// Parks the calling worker unless `has_other_work()` (checked after registering), a word
     /// holds items, or admission closed. Returns with the caller counted as a spinner; true if it
     /// slept and was woken by a producer (not the stop).
     template <class HasOtherWork>
@@ -259,41 +266,56 @@ public:
         return woken;
     }
 
-    /// The stop: call after the closed bit is in the word. Every parked worker wakes.
+    /// The stop: call after the closed bit is in every word. Every parked worker wakes.
     void stop() noexcept {
         epoch_.fetch_add(1, std::memory_order_release);  // (E1) for the stop, pairs with (E2)
         futex_wake_all(epoch_);
     }
 
-    /// acquire, pairs with the seq_cst RMW that closed the word: every accepted push came before
-    /// it, so one more empty look for work means drained.
+    /// acquire, pairs with the seq_cst RMW that closed the last word: every word was closed
+    /// before it, and every accepted push came before its word's closing, so one more empty look
+    /// at every word means drained.
     [[nodiscard]] bool stopping() const noexcept {
-        return (word_.load(std::memory_order_acquire) & closed_bit_) != 0;
+        return (words_.back().word.load(std::memory_order_acquire) & closed_bit_) != 0;
     }
 
 private:
+    enum class Ring { rung, holds_items };
+
+    /// Sets the doorbell in `word` unless it holds items (holds_items), or is closed or rung
+    /// already (rung: a push or the stop will wake).
+    Ring ring(std::atomic<std::uintptr_t>& word, std::memory_order order) const noexcept {
+        std::uintptr_t value = word.load(std::memory_order_relaxed);
+        // Ends: a CAS fails only when a push or a take changed the word.
+        for (;;) {
+            if ((value & items_mask_) != 0) {
+                return Ring::holds_items;
+            }
+            if ((value & (doorbell_bit | closed_bit_)) != 0 ||
+                word.compare_exchange_weak(value, value | doorbell_bit, order,
+                                           std::memory_order_relaxed)) {
+                return Ring::rung;
+            }
+        }
+    }
+
     void wake_one() noexcept {
         epoch_.fetch_add(1, std::memory_order_release);  // (E1) pairs with (E2)
         futex_wake_one(epoch_);
     }
 
-    /// Sets the doorbell if the word holds no items and is open; false otherwise.
+    /// Sets the doorbell in every word, each only while it holds no items; false (do not sleep)
+    /// at the first word that holds items, or once admission closed.
     bool arm() noexcept {
-        std::uintptr_t word = word_.load(std::memory_order_relaxed);
-        // Ends: a CAS fails only when a push or a take changed the word.
-        for (;;) {
-            if ((word & (items_mask_ | closed_bit_)) != 0) {
+        for (Word& queue : words_) {
+            // seq_cst: the arming is what a push's CAS reads (see the class comment). A word
+            // rung already (by another sleeper, or by an arming of ours that stopped early) is
+            // armed: one push wakes one of us.
+            if (ring(queue.word, std::memory_order_seq_cst) == Ring::holds_items) {
                 return false;
             }
-            if ((word & doorbell_bit) != 0) {
-                return true;  // another sleeper armed it; one push wakes one of us
-            }
-            // seq_cst: the arming is what a push's CAS reads (see the class comment).
-            if (word_.compare_exchange_weak(word, word | doorbell_bit, std::memory_order_seq_cst,
-                                            std::memory_order_relaxed)) {
-                return true;
-            }
         }
+        return !stopping();
     }
 
     // Off the producers' path: the counts, on a line of their own, are written by workers only;
@@ -304,7 +326,7 @@ private:
         std::atomic<std::uint32_t> sleepers{0};
     } counts_;
     std::atomic<std::uint32_t> epoch_{0};
-    std::atomic<std::uintptr_t>& word_;
+    std::span<Word> words_;
     std::uintptr_t items_mask_;
     std::uintptr_t closed_bit_;
 };

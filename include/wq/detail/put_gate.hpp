@@ -21,7 +21,7 @@ namespace wq::detail {
 /// Producer threads are spread over this many slots (a thread keeps its slot for life). Two
 /// threads that share a slot are still correct — a slot is an atomic counter — they just share a
 /// line.
-inline constexpr unsigned put_slot_count = 16;
+inline constexpr unsigned put_slot_count = 64;
 
 /// The calling thread's slot, in [0, put_slot_count).
 inline unsigned this_thread_put_slot() noexcept {
