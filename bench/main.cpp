@@ -128,6 +128,7 @@ std::string backend_catalogue_json() {
             ",\"pins_workers\":" + (info.pins_workers ? "true" : "false") +
             ",\"put_allocates\":" + (info.put_allocates ? "true" : "false") +
             ",\"one_worker_fifo\":" + (info.one_worker_fifo ? "true" : "false") +
+            ",\"producer_fifo\":" + (info.producer_fifo ? "true" : "false") +
             ",\"event_items\":" + (info.event_items ? "true" : "false") +
             ",\"workers_bound_callbacks\":" + (info.workers_bound_callbacks ? "true" : "false") +
             "}";

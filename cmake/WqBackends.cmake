@@ -1,7 +1,7 @@
 # The back-end registry's one list. Each back-end of a build is one line,
 #
 #   wq_backend(NAME CLASS HEADER SOURCES... DESCRIPTION "..." IDLE_WAIT "..."
-#              [LIBRARY_THREADS] [NO_PINNING] [PUT_ALLOCATES] [UNORDERED] [NEEDS_CALLBACK]
+#              [LIBRARY_THREADS] [NO_PINNING] [PUT_ALLOCATES] [UNORDERED] [NO_PRODUCER_ORDER] [NEEDS_CALLBACK]
 #              [WORKERS_ADVISORY] [LIBRARIES ...]
 #              [INCLUDE_DIR dir])
 #
@@ -27,6 +27,9 @@
 #   UNORDERED        with one worker, items may run out of put order (items put one after the
 #                    other, from one thread or several): the MF layer then orders a STANDARD
 #                    queue's items itself (ctest mfapi.<name>: AOneThreadQueueRunsInPutOrder)
+#   NO_PRODUCER_ORDER  with one worker, even one producer's items may run out of put order (without
+#                    it, one worker runs each producer thread's items in the order that thread put
+#                    them: ctest conformance.<name>: OneWorkerKeepsEachProducersOrder)
 #   NEEDS_CALLBACK   an item with no callback (hEvent only) is refused with E_POINTER: the queue
 #                    beneath calls the callback when it queues the item (MFPutWorkItemEx)
 #   WORKERS_ADVISORY Options::workers does not bound how many callbacks run at once (the pool
@@ -48,7 +51,7 @@ set(WQ_BACKEND_HEADERS "")
 set(WQ_BACKEND_TRAITS "")
 
 function(wq_backend name class header)
-  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;NO_PINNING;PUT_ALLOCATES;UNORDERED;NEEDS_CALLBACK;WORKERS_ADVISORY" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
+  cmake_parse_arguments(PARSE_ARGV 3 ARG "LIBRARY_THREADS;NO_PINNING;PUT_ALLOCATES;UNORDERED;NO_PRODUCER_ORDER;NEEDS_CALLBACK;WORKERS_ADVISORY" "INCLUDE_DIR;DESCRIPTION;IDLE_WAIT"
                         "SOURCES;LIBRARIES")
   foreach(required SOURCES DESCRIPTION IDLE_WAIT)
     if(NOT ARG_${required})
@@ -68,7 +71,8 @@ function(wq_backend name class header)
   # Each flag decides one trait: FLAG:variable:the trait's value when the flag is given (the
   # opposite otherwise), as the generated C++ spells it.
   foreach(flag IN ITEMS LIBRARY_THREADS:own:false NO_PINNING:pins:false PUT_ALLOCATES:allocates:true
-                        UNORDERED:fifo:false NEEDS_CALLBACK:event_items:false
+                        UNORDERED:fifo:false NO_PRODUCER_ORDER:producer_fifo:false
+                        NEEDS_CALLBACK:event_items:false
                         WORKERS_ADVISORY:bounded:false)
     string(REPLACE ":" ";" flag "${flag}")
     list(GET flag 0 option)
@@ -99,6 +103,7 @@ inline constexpr BackendTraits traits_of<${class}>{
     .pins_workers = ${pins},
     .put_allocates = ${allocates},
     .one_worker_fifo = ${fifo},
+    .producer_fifo = ${producer_fifo},
     .event_items = ${event_items},
     .workers_bound_callbacks = ${bounded}};
 static_assert(${class}::backend_name == \"${name}\",

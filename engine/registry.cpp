@@ -49,12 +49,13 @@ std::vector<BackendInfo> backend_catalogue() {
     for (const Backend& backend : backends) {
         std::string reason = backend.unavailable_reason();
         const bool available = reason.empty();
-        catalogue.push_back(BackendInfo{
-            std::string(backend.traits.name), std::string(backend.traits.description), available,
-            std::move(reason), std::string(backend.traits.idle_wait), backend.traits.owns_threads,
-            backend.traits.parks_observable, backend.traits.pins_workers,
-            backend.traits.put_allocates, backend.traits.one_worker_fifo,
-            backend.traits.event_items, backend.traits.workers_bound_callbacks});
+        catalogue.push_back(
+            BackendInfo{std::string(backend.traits.name), std::string(backend.traits.description),
+                        available, std::move(reason), std::string(backend.traits.idle_wait),
+                        backend.traits.owns_threads, backend.traits.parks_observable,
+                        backend.traits.pins_workers, backend.traits.put_allocates,
+                        backend.traits.one_worker_fifo, backend.traits.producer_fifo,
+                        backend.traits.event_items, backend.traits.workers_bound_callbacks});
     }
     for (const detail::NotBuilt& left_out : detail::not_built) {
         BackendInfo info;

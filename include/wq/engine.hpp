@@ -169,6 +169,10 @@ struct BackendTraits {
     /// one thread or several): false where the queue's order is its own (tbb's arena, mpmc's
     /// per-producer sub-queues). The MF layer orders a one-thread queue itself where it is false.
     bool one_worker_fifo = true;
+    /// Whether one worker runs each producer thread's items in the order that thread put them:
+    /// false where even that order is the queue's own (tbb's arena). native and mpmc keep it
+    /// (a sub-queue per producer) where they give up one_worker_fifo.
+    bool producer_fifo = true;
     /// Whether an item with no callback (hEvent only) is accepted: false where the queue beneath
     /// calls the callback when it queues the item (mfplat: MFPutWorkItemEx calls GetParameters),
     /// and such an item is refused with E_POINTER, nothing queued.
@@ -190,6 +194,7 @@ struct BackendInfo {
     bool pins_workers = true;             ///< BackendTraits::pins_workers
     bool put_allocates = false;           ///< BackendTraits::put_allocates
     bool one_worker_fifo = true;          ///< BackendTraits::one_worker_fifo
+    bool producer_fifo = true;            ///< BackendTraits::producer_fifo
     bool event_items = true;              ///< BackendTraits::event_items
     bool workers_bound_callbacks = true;  ///< BackendTraits::workers_bound_callbacks
 };
