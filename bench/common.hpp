@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,6 +68,9 @@ struct Floors {
     /// here.
     static constexpr unsigned timer_delays_us[] = {50, 1000, 10000};
     double timer_late_ns[std::size(timer_delays_us)] = {};
+    /// A bare CAS on one shared line by N threads at once (floor/cas_line/threads:N): each
+    /// thread's CPU per landed CAS, by N; what contention/ rows are divided by (cas_line_floor_ns).
+    std::map<unsigned, double> cas_line_ns;
     [[nodiscard]] double wake_after_idle_ns(unsigned idle_us) const;
 };
 Floors& floors();
@@ -151,5 +155,14 @@ void measure_floors_once();
 /// number of sleeps — so a timer/ row has its ratio whatever the order of the run (interleaved
 /// repetitions put timer/ rows before the floor's). Call it outside the timed loop.
 double timer_floor_ns(std::size_t delay);
+
+/// The thread counts of the contention sweep (contention/, floor/cas_line/): 1, 2, 4, … up to
+/// twice the usable CPUs, and twice the CPUs itself.
+std::vector<unsigned> contention_threads();
+
+/// floor/cas_line/threads:N's ns per CAS: as measured by that row when it has run, else measured
+/// here once (a fixed number of CASes), so a contention/ row has its ratio whatever the order of
+/// the run. Call it outside the timed loop.
+double cas_line_floor_ns(unsigned threads);
 
 }  // namespace wq::bench

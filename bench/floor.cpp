@@ -13,7 +13,12 @@
 //                                    waitwake/ and an MF waiting item's signal rest on
 //   floor/timer_<how>/delay_us:D     oneway_ns (p50), p99_ns, max_ns: a raw timer's lateness
 //                                    after D µs (timer/'s floors; <how> below)
+//   floor/cas_line/threads:N         ns_per_cas, cas_per_second: N threads CAS one shared word
+//                                    as a lock-free push does, flat out — the limit of any design
+//                                    whose every put writes one shared line (contention/'s floor)
 #include "common.hpp"
+#include "cpu_clocks.hpp"
+#include "exactly_once.hpp"
 #include "histogram.hpp"
 #include "os/os.hpp"
 #include "scenario.hpp"
@@ -343,6 +348,134 @@ double timer_floor_ns(std::size_t delay) {
     return late;
 }
 
+namespace {
+
+// ---- floor/cas_line/threads:N
+// N threads, each landing `per_thread` CASes on one shared word per round: load it, then CAS it
+// to the next value until the CAS lands (a lock-free stack's push, less the node). Each thread
+// times its own CAS loop in CPU time, so a thread the scheduler parks (more threads than CPUs)
+// is not charged for the wait; a CAS that fails because another thread's landed is the
+// contention, and is charged. Rounds start and end on barriers (asleep in the kernel, not
+// spinning beside the threads measured).
+class CasLine {
+public:
+    CasLine(unsigned threads, bool pin, const std::vector<unsigned>& cpus)
+        : cpu_ns_(threads), threads_(threads), start_(threads + 1), end_(threads + 1) {
+        for (unsigned t = 0; t < threads; ++t) {
+            pool_.emplace_back([this, t, pin, &cpus] {
+                const ScopedPin thread_pin(pin, pin ? cpus[t % cpus.size()] : 0);
+                double cpu = 0;
+                for (;;) {
+                    start_.arrive_and_wait();
+                    if (quit_.load(std::memory_order_acquire)) {
+                        return;
+                    }
+                    const double before = thread_cpu_ns();
+                    for (std::uint64_t i = 0; i < per_round_; ++i) {
+                        std::uint64_t value = line_.word.load(std::memory_order_relaxed);
+                        // Ends: a CAS fails only when another thread's landed.
+                        while (!line_.word.compare_exchange_weak(value, value + 1,
+                                                                 std::memory_order_seq_cst,
+                                                                 std::memory_order_relaxed)) {
+                        }
+                    }
+                    cpu += thread_cpu_ns() - before;
+                    cpu_ns_[t].store(cpu, std::memory_order_relaxed);
+                    end_.arrive_and_wait();  // orders the store above before the reader's use
+                }
+            });
+        }
+    }
+    ~CasLine() {
+        quit_.store(true, std::memory_order_release);
+        start_.arrive_and_wait();
+        for (std::thread& thread : pool_) {
+            thread.join();
+        }
+    }
+    CasLine(const CasLine&) = delete;
+    CasLine& operator=(const CasLine&) = delete;
+
+    /// One round: every thread lands per_round_ CASes.
+    void round() {
+        start_.arrive_and_wait();
+        end_.arrive_and_wait();
+        ++rounds_;
+    }
+    /// (ns per CAS: the threads' CPU per landed CAS; landed CASes per second of `wall_ns`).
+    [[nodiscard]] std::pair<double, double> figures(double wall_ns) const {
+        double cpu = 0;
+        for (const auto& ns : cpu_ns_) {
+            cpu += ns.load(std::memory_order_relaxed);
+        }
+        const auto landed =
+            static_cast<double>(std::max<std::uint64_t>(rounds_, 1) * per_round_ * threads_);
+        if (line_.word.load() != rounds_ * per_round_ * threads_) {
+            return {0, 0};  // a CAS was lost: cannot be (the check keeps the loop honest)
+        }
+        return {cpu / landed, landed / wall_ns * 1e9};
+    }
+
+private:
+    static constexpr std::uint64_t per_round_ = 20'000;
+    struct alignas(cache_line_size) Line {
+        std::atomic<std::uint64_t> word{0};
+    };
+    Line line_;
+    std::vector<std::atomic<double>> cpu_ns_;
+    std::uint64_t rounds_ = 0;
+    const unsigned threads_;
+    std::atomic<bool> quit_{false};
+    RoundBarrier start_;
+    RoundBarrier end_;
+    std::vector<std::thread> pool_;  // last: started once the rest is built
+};
+
+void floor_cas_line(benchmark::State& state, unsigned threads) {
+    const Placement placement = place(state, threads, 0);
+    CasLine line(threads, placement.pinned, placement.app_cpus);
+    const auto start = Clock::now();
+    for ([[maybe_unused]] auto _ : state) {
+        line.round();
+    }
+    const auto [ns_per_cas, per_second] = line.figures(elapsed_ns(start));
+    if (ns_per_cas == 0) {
+        state.SkipWithError("a CAS was lost");
+        return;
+    }
+    floors().cas_line_ns[threads] = ns_per_cas;
+    state.counters["ns_per_cas"] = ns_per_cas;
+    state.counters["cas_per_second"] = per_second;
+}
+
+}  // namespace
+
+std::vector<unsigned> contention_threads() {
+    const unsigned most = 2 * usable_cpus();
+    std::vector<unsigned> counts;
+    for (unsigned n = 1; n < most; n *= 2) {
+        counts.push_back(n);
+    }
+    counts.push_back(most);
+    return counts;
+}
+
+double cas_line_floor_ns(unsigned threads) {
+    if (const auto known = floors().cas_line_ns.find(threads);
+        known != floors().cas_line_ns.end()) {
+        return known->second;
+    }
+    const std::vector<unsigned> cpus = allowed_cpus();
+    const bool pin = run_settings().pinning && threads <= cpus.size();
+    CasLine line(threads, pin, cpus);
+    for (int i = 0; i < 10; ++i) {
+        line.round();
+    }
+    const double ns = line.figures(1).first;
+    floors().cas_line_ns[threads] = ns;
+    return ns;
+}
+
 void measure_floors_once() {
     // Fixed round counts: ~30 ms of cache-line trips (after as many again to warm up: the first
     // thousands of rounds on a VM run slow), ~100 ms of futex wake-ups on this VM kind.
@@ -376,6 +509,12 @@ const bool registered = register_family("floor", [] {
     }
     add_wake_floors<AddressBell>(os_wake_word);
     add_wake_floors<EventBell>(os_event_word);
+    for (const unsigned threads : contention_threads()) {
+        add(
+            Suite::standard, "floor/cas_line/threads:" + std::to_string(threads),
+            [threads](benchmark::State& state) { floor_cas_line(state, threads); },
+            benchmark::kMillisecond);
+    }
     for (std::size_t delay = 0; delay < std::size(Floors::timer_delays_us); ++delay) {
         const std::string params = "/delay_us:" + std::to_string(Floors::timer_delays_us[delay]);
         for (std::size_t timer = 0; timer < std::size(os_timers); ++timer) {

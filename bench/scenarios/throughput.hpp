@@ -8,7 +8,11 @@
 // cpu_ns_per_item: the CPU every thread but the producers and the benchmark's own used, per item
 // (the engine's workers: dispatch, spinning and the callbacks' work); parks_per_item where the
 // back-end's parks are observable. With `idle_after` the engine then sits idle for 100 ms and
-// idle_cpu_pct says what it burnt (as cpu/).
+// idle_cpu_pct says what it burnt (as cpu/). With `report_puts` (contention/) the producers' side
+// too: ns_per_put, the producers' CPU per put (CPU time, so a producer the scheduler parks is not
+// charged for the wait; the round's hand-shake, a few µs of a round of ms, included), and
+// puts_per_second, one producer's rate at that cost; ratio_to_floor divides ns_per_put by
+// floor/cas_line at as many threads.
 #pragma once
 
 #include "engine_scenario.hpp"
@@ -50,7 +54,7 @@ public:
         }
     }
 
-    void run(bool idle_after) {
+    void run(bool idle_after, bool report_puts = false) {
         std::vector<std::thread> threads;
         for (unsigned p = 0; p < shape_.producers; ++p) {
             threads.emplace_back([this, p] { produce(p); });
@@ -58,7 +62,8 @@ public:
         const std::uint64_t parks_before = engine_->counters().parks;
         const OtherThreadsCpu others;
         const std::uint64_t rounds = measure_rounds();
-        const double load_cpu = others.ns() - producers_cpu(rounds);
+        const double put_cpu = producers_cpu(rounds);
+        const double load_cpu = others.ns() - put_cpu;
         const std::uint64_t parks = engine_->counters().parks - parks_before;
         IdleBurn idle;
         if (idle_after) {
@@ -71,6 +76,14 @@ public:
         }
         engine_->shutdown();
         report(rounds, load_cpu, parks);
+        if (report_puts) {
+            const auto puts =
+                static_cast<double>(std::max<std::uint64_t>(rounds * round_items_, 1));
+            const double ns_per_put = put_cpu / puts;
+            state_.counters["ns_per_put"] = ns_per_put;
+            state_.counters["puts_per_second"] = ns_per_put > 0 ? 1e9 / ns_per_put : 0;
+            report_ratio_to_floor(state_, ns_per_put, cas_line_floor_ns(shape_.producers));
+        }
         if (idle_after) {
             state_.counters["idle_cpu_pct"] = idle.pct();
         }
