@@ -66,13 +66,6 @@ MFASYNCRESULT* walk(MFASYNCRESULT* item, std::size_t steps) noexcept {
     return item;
 }
 
-// Whether a worker prefetches the next item of its run while it dispatches one (a build with
-// -DWQ_NATIVE_PREFETCH=0 measures without: docs/backends.md).
-#ifndef WQ_NATIVE_PREFETCH
-#define WQ_NATIVE_PREFETCH 1
-#endif
-constexpr bool prefetch_next = WQ_NATIVE_PREFETCH != 0;
-
 /// One worker: one lane, so the lane's order is the put order (one worker runs every item in put
 /// order, as MF's one-thread queues do; one consumer bounds the rate anyway). Several: one lane per
 /// CPU the process may use (at least 2, so every machine runs the lane logic; at most one per put
@@ -96,7 +89,8 @@ NativeCore::NativeCore(const Options& options)
 }
 
 HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
-    std::atomic<std::uintptr_t>& lane = lanes_[this_thread_put_slot() & lane_mask_].word;
+    const unsigned slot = this_thread_put_slot();
+    std::atomic<std::uintptr_t>& lane = lanes_[slot & lane_mask_].word;
     // relaxed: a first look; the CAS below decides.
     std::uintptr_t head = lane.load(std::memory_order_relaxed);
     if (is_closed(head)) {
@@ -128,7 +122,7 @@ HRESULT NativeCore::enqueue(std::span<MFASYNCRESULT* const> items) noexcept {
         // wakes). seq_cst for the argument's sake: on x86 every locked RMW is.
     } while (!lane.compare_exchange_weak(head, newest, std::memory_order_seq_cst,
                                          std::memory_order_relaxed));
-    accepted_.add(items.size());
+    accepted_.add(slot, items.size());
     // After the push the engine may already have drained and stopped (a shutdown on another
     // thread): the count above and a wake-up below touch only members, which live as long as
     // the engine, and a wake-up with nobody parked is harmless.
@@ -262,11 +256,6 @@ void NativeCore::worker_main(unsigned index, detail::WorkerStats& stats) noexcep
         MFASYNCRESULT* item = taken.first;
         for (std::size_t i = 0; i < taken.count; ++i) {
             MFASYNCRESULT* next = next_of(item);  // before dispatch: the callback may put it again
-            if (prefetch_next && i + 1 < taken.count) {
-                // Fetch the next item, for writing (its dispatch writes its OVERLAPPED and its
-                // reference count), while this one runs.
-                prefetch_for_write(next);
-            }
             dispatch_one(item, stats);
             item = next;
         }

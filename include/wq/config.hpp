@@ -94,17 +94,5 @@ inline void cpu_pause() noexcept {
 #endif
 }
 
-/// Asks the core to fetch the line at `address` in the state for writing, ahead of its use (a
-/// hint: no fault, no effect on what the program computes).
-inline void prefetch_for_write(const void* address) noexcept {
-#if WQ_COMPILER_GCC || WQ_COMPILER_CLANG
-    __builtin_prefetch(address, 1, 3);
-#elif WQ_ARCH_X86_64 && WQ_COMPILER_MSVC
-    _mm_prefetch(static_cast<const char*>(address), _MM_HINT_T0);
-#else
-    (void)address;
-#endif
-}
-
 }  // namespace detail
 }  // namespace wq

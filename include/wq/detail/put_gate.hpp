@@ -37,9 +37,11 @@ inline unsigned this_thread_put_slot() noexcept {
 /// word). The total is exact once the puts it should count have returned.
 class PutCount {
 public:
-    void add(std::uint64_t items) noexcept {
+    void add(std::uint64_t items) noexcept { add(this_thread_put_slot(), items); }
+    /// The same, for a caller that has its slot already.
+    void add(unsigned slot, std::uint64_t items) noexcept {
         // relaxed: a count; whoever reads it exactly has synchronised with the puts' returns.
-        slots_[this_thread_put_slot()].value.fetch_add(items, std::memory_order_relaxed);
+        slots_[slot].value.fetch_add(items, std::memory_order_relaxed);
     }
     [[nodiscard]] std::uint64_t total() const noexcept {
         std::uint64_t total = 0;
