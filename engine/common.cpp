@@ -1,8 +1,10 @@
 // What every back-end shares: counters, option checks, failure reports, the worker mark.
 #include "wq/detail/dispatch.hpp"
+#include "wq/detail/put_gate.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -189,6 +191,51 @@ const Engine* current_worker_engine() noexcept {
 
 WorkerScope::WorkerScope(const Engine* engine) noexcept : previous_(t_worker_engine) {
     t_worker_engine = engine;
+}
+
+namespace {
+// Bit i set: put slot i is held by a live thread.
+std::atomic<std::uint64_t> g_slots_held{0};
+static_assert(put_slot_count == 64, "one bit per slot in a 64-bit word");
+
+unsigned take_free_slot() noexcept {
+    std::uint64_t held = g_slots_held.load(std::memory_order_relaxed);
+    // Ends: a CAS fails only when another thread took or gave back a slot.
+    while (held != ~std::uint64_t{0}) {
+        const auto index = static_cast<unsigned>(std::countr_one(held));
+        // acquire, pairs with the release in ~SlotReturn: the previous owner's writes to the
+        // slot's lines happen-before ours.
+        if (g_slots_held.compare_exchange_weak(held, held | (std::uint64_t{1} << index),
+                                               std::memory_order_acquire,
+                                               std::memory_order_relaxed)) {
+            return index;
+        }
+    }
+    return shared_put_slot;
+}
+
+// Gives the calling thread's exclusive slot back when it exits; a put after that (from a later
+// thread-exit hook) shares.
+struct SlotReturn {
+    SlotReturn() = default;
+    SlotReturn(const SlotReturn&) = delete;
+    SlotReturn& operator=(const SlotReturn&) = delete;
+    ~SlotReturn() {
+        const unsigned slot = put_slots::t_slot;
+        put_slots::t_slot = shared_put_slot;
+        if (exclusive_put_slot(slot)) {
+            g_slots_held.fetch_and(~(std::uint64_t{1} << slot), std::memory_order_release);
+        }
+    }
+};
+}  // namespace
+
+unsigned put_slots::first_use() noexcept {
+    t_slot = take_free_slot();
+    if (exclusive_put_slot(t_slot)) {
+        thread_local const SlotReturn give_back;  // constructed once, destroyed at thread exit
+    }
+    return t_slot;
 }
 
 WorkerScope::~WorkerScope() {

@@ -18,30 +18,55 @@
 
 namespace wq::detail {
 
-/// Producer threads are spread over this many slots (a thread keeps its slot for life). Two
-/// threads that share a slot are still correct — a slot is an atomic counter — they just share a
-/// line.
+/// Producer threads hold put slots: a thread takes the lowest free one of put_slot_count when it
+/// first puts and gives it back when it exits, so live producers hold distinct small indices and
+/// own their slot's lines alone. Past put_slot_count live producers, the rest share one more slot
+/// (index put_slot_count) — still correct, an atomic counter; they just share a line.
 inline constexpr unsigned put_slot_count = 64;
 
-/// The calling thread's slot, in [0, put_slot_count).
-inline unsigned this_thread_put_slot() noexcept {
-    static std::atomic<unsigned> next_slot{0};
-    // relaxed: any spread of threads over slots is correct; round-robin keeps it even.
-    thread_local const unsigned slot =
-        next_slot.fetch_add(1, std::memory_order_relaxed) % put_slot_count;
-    return slot;
+/// The slot the threads past put_slot_count share.
+inline constexpr unsigned shared_put_slot = put_slot_count;
+
+/// Whether a thread holding `slot` holds it alone (then a count of its own may be bumped without
+/// a locked instruction).
+constexpr bool exclusive_put_slot(unsigned slot) noexcept {
+    return slot < put_slot_count;
 }
 
-/// Items accepted, counted per producer slot: one relaxed locked add on a line the calling thread
-/// almost always owns alone. For admission that needs no gate (native's closes with its queue
-/// word). The total is exact once the puts it should count have returned.
+namespace put_slots {
+/// The calling thread's slot; ~0U until its first put. Constant-initialised, so reading it is one
+/// thread-local load (no guard, no wrapper call).
+constinit inline thread_local unsigned t_slot = ~0U;
+/// A thread's first put: takes the lowest free slot (exclusive), or the shared one when none is
+/// free, into t_slot, and arranges to give it back when the thread exits (release: the owner's
+/// last writes reach the next owner).
+unsigned first_use() noexcept;
+}  // namespace put_slots
+
+/// The calling thread's put slot, in [0, put_slot_count] (shared_put_slot the last).
+inline unsigned this_thread_put_slot() noexcept {
+    const unsigned slot = put_slots::t_slot;
+    return slot <= shared_put_slot ? slot : put_slots::first_use();
+}
+
+/// Items accepted, counted per producer slot: a plain add on a line the calling thread owns alone
+/// (a locked add on the shared slot past put_slot_count live producers). For admission that needs
+/// no gate (native's closes with its queue word). The total is exact once the puts it should count
+/// have returned.
 class PutCount {
 public:
     void add(std::uint64_t items) noexcept { add(this_thread_put_slot(), items); }
     /// The same, for a caller that has its slot already.
     void add(unsigned slot, std::uint64_t items) noexcept {
+        std::atomic<std::uint64_t>& value = slots_[slot].value;
         // relaxed: a count; whoever reads it exactly has synchronised with the puts' returns.
-        slots_[slot].value.fetch_add(items, std::memory_order_relaxed);
+        if (exclusive_put_slot(slot)) {
+            // The slot's one writer: a plain add, no locked instruction (its previous owner's
+            // last store happens-before: put_slots::release/acquire).
+            value.store(value.load(std::memory_order_relaxed) + items, std::memory_order_relaxed);
+        } else {
+            value.fetch_add(items, std::memory_order_relaxed);
+        }
     }
     [[nodiscard]] std::uint64_t total() const noexcept {
         std::uint64_t total = 0;
@@ -55,7 +80,7 @@ private:
     struct alignas(cache_line_size) Slot {
         std::atomic<std::uint64_t> value{0};
     };
-    Slot slots_[put_slot_count];
+    Slot slots_[put_slot_count + 1];
 };
 
 class PutGate {
@@ -116,7 +141,7 @@ private:
     static constexpr unsigned in_flight_bits = 16;
     static constexpr std::uint64_t in_flight_mask = (std::uint64_t{1} << in_flight_bits) - 1;
 
-    Slot slots_[put_slot_count];
+    Slot slots_[put_slot_count + 1];
     alignas(cache_line_size) std::atomic<bool> closed_{false};
 };
 
