@@ -69,6 +69,48 @@ struct SlowItems {
     std::vector<TrackedResult> items;
 };
 
+// One worker held inside a callback until release(), and a callback that records the ids of the
+// items it runs, in order: what waits behind the held worker, and the order it then ran in.
+struct HeldWorker {
+    HeldWorker()
+        : hold_callback(make_callback([this](IMFAsyncResult*) {
+              holding = true;
+              // Ends: the test calls release() once everything is queued.
+              while (!released.load()) {
+                  std::this_thread::sleep_for(100us);
+              }
+          })),
+          record(make_callback([this](IMFAsyncResult* result) {
+              const std::lock_guard lock(order_mutex);
+              order.push_back(static_cast<TrackedResult*>(result)->id);
+          })) {
+        blocker.pCallback = hold_callback.get();
+    }
+    /// Puts the blocker and waits until the worker runs it.
+    ::testing::AssertionResult hold(Engine& engine) {
+        if (const HRESULT hr = engine.put(&blocker); hr != S_OK) {
+            return ::testing::AssertionFailure() << "the blocker's put returned " << hr;
+        }
+        if (!eventually([&] { return holding.load(); })) {
+            return ::testing::AssertionFailure() << "the worker never ran the blocker";
+        }
+        return ::testing::AssertionSuccess();
+    }
+    void release() { released = true; }
+    std::size_t recorded() {
+        const std::lock_guard lock(order_mutex);
+        return order.size();
+    }
+
+    std::atomic<bool> released{false};
+    std::atomic<bool> holding{false};
+    std::mutex order_mutex;
+    std::vector<std::uint64_t> order;  // read once the engine has shut down
+    ComPtr<IMFAsyncCallback> hold_callback;
+    ComPtr<IMFAsyncCallback> record;
+    TrackedResult blocker;
+};
+
 // Every item dispatched exactly once, by Invoke with the item itself, and released afterwards.
 TEST_P(Conformance, PutDispatchesEachItemOnceThroughItsCallback) {
     constexpr int count = 1000;
@@ -386,39 +428,20 @@ TEST_P(Conformance, PrioritiesRunHighestFirst) {
     Options options;
     options.workers = 1;
     auto engine = make(options);
-    std::atomic<bool> release{false};
-    std::atomic<bool> holding{false};
-    auto hold = make_callback([&](IMFAsyncResult*) {
-        holding = true;
-        // Ends: the test sets release once everything is queued.
-        while (!release.load()) {
-            std::this_thread::sleep_for(100us);
-        }
-    });
-    std::mutex order_mutex;
-    std::vector<std::uint64_t> order;
-    auto record = make_callback([&](IMFAsyncResult* result) {
-        const std::lock_guard lock(order_mutex);
-        order.push_back(static_cast<TrackedResult*>(result)->id);
-    });
-    TrackedResult blocker;
-    blocker.pCallback = hold.get();
-    ASSERT_EQ(engine->put(&blocker), S_OK);
-    ASSERT_TRUE(eventually([&] { return holding.load(); }));
+    HeldWorker held;
+    ASSERT_TRUE(held.hold(*engine));
     const LONG priorities[] = {-1, 0, 1, -1, 0, 1, 7, -3};  // any positive is 1, negative -1
     std::vector<TrackedResult> items(std::size(priorities));
     for (std::size_t i = 0; i < items.size(); ++i) {
         items[i].id = i;
-        items[i].pCallback = record.get();
+        items[i].pCallback = held.record.get();
         ASSERT_EQ(engine->put_priority(&items[i], priorities[i]), S_OK) << "item " << i;
     }
-    release = true;
+    held.release();
     // Before shutdown: its drain runs what is left without the -1s' wait (engine.hpp).
-    ASSERT_TRUE(eventually([&] {
-        const std::lock_guard lock(order_mutex);
-        return order.size() == items.size();
-    }));
+    ASSERT_TRUE(eventually([&] { return held.recorded() == items.size(); }));
     ASSERT_EQ(engine->shutdown(), S_OK);
+    const std::vector<std::uint64_t>& order = held.order;
     // The 1s and the -1s wait in the engine's lanes, FIFO; the 0s in the back-end's own queue,
     // in its order (FIFO with one worker, except tbb's arena, which is only roughly FIFO).
     ASSERT_EQ(order.size(), items.size());
@@ -435,9 +458,9 @@ TEST_P(Conformance, PrioritiesRunHighestFirst) {
 
 // With one worker, each producer thread's items run in the order that thread put them, on every
 // back-end whose traits say so (producer_fifo; tbb's arena keeps only a rough order) — also where
-// items of different producers may pass each other (one_worker_fifo false: mpmc's sub-queues,
-// native's lanes), which the test then allows. The worker is held busy until every producer has
-// put all its items, so they wait in the queue together, interleaved as the producers raced.
+// items of different producers may pass each other (one_worker_fifo false: mpmc's sub-queues),
+// which the test then allows. The worker is held busy until every producer has put all its items,
+// so they wait in the queue together, interleaved as the producers raced.
 TEST_P(Conformance, OneWorkerKeepsEachProducersOrder) {
     const BackendInfo info = info_of(GetParam());
     if (!info.producer_fifo || !info.workers_bound_callbacks) {
@@ -446,25 +469,8 @@ TEST_P(Conformance, OneWorkerKeepsEachProducersOrder) {
     Options options;
     options.workers = 1;
     auto engine = make(options);
-    std::atomic<bool> release{false};
-    std::atomic<bool> holding{false};
-    auto hold = make_callback([&](IMFAsyncResult*) {
-        holding = true;
-        // Ends: the test sets release once everything is queued.
-        while (!release.load()) {
-            std::this_thread::sleep_for(100us);
-        }
-    });
-    std::mutex order_mutex;
-    std::vector<std::uint64_t> order;
-    auto record = make_callback([&](IMFAsyncResult* result) {
-        const std::lock_guard lock(order_mutex);
-        order.push_back(static_cast<TrackedResult*>(result)->id);
-    });
-    TrackedResult blocker;
-    blocker.pCallback = hold.get();
-    ASSERT_EQ(engine->put(&blocker), S_OK);
-    ASSERT_TRUE(eventually([&] { return holding.load(); }));
+    HeldWorker held;
+    ASSERT_TRUE(held.hold(*engine));
     constexpr std::uint64_t producers = 4;
     constexpr std::uint64_t per_producer = 500;
     std::vector<TrackedResult> items(producers * per_producer);
@@ -475,7 +481,7 @@ TEST_P(Conformance, OneWorkerKeepsEachProducersOrder) {
             for (std::uint64_t i = 0; i < per_producer; ++i) {
                 TrackedResult& item = items[p * per_producer + i];
                 item.id = p * per_producer + i;  // producer p's i-th put
-                item.pCallback = record.get();
+                item.pCallback = held.record.get();
                 if (engine->put(&item) != S_OK) {
                     refused.fetch_add(1);
                 }
@@ -485,12 +491,12 @@ TEST_P(Conformance, OneWorkerKeepsEachProducersOrder) {
     for (std::thread& thread : threads) {
         thread.join();
     }
-    release = true;
+    held.release();
     ASSERT_EQ(engine->shutdown(), S_OK);
     ASSERT_EQ(refused.load(), 0);
-    ASSERT_EQ(order.size(), items.size());
+    ASSERT_EQ(held.order.size(), items.size());
     std::vector<std::uint64_t> next(producers, 0);
-    for (const std::uint64_t id : order) {
+    for (const std::uint64_t id : held.order) {
         const std::uint64_t p = id / per_producer;
         ASSERT_EQ(id % per_producer, next[p]) << "producer " << p << "'s items out of order";
         ++next[p];
