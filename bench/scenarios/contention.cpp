@@ -8,12 +8,12 @@ namespace {
 // ---- contention/<backend>/producers:P
 // throughput/'s rounds (bench/scenarios/throughput.hpp) with P producers, two workers (an engine
 // that must spread its items, as a many-core one does: native's lanes are for several workers) and
-// no work per item, reporting the producers' side: ns_per_put (their CPU per put) and puts_per_second
-// (one producer's rate), divided by floor/cas_line/threads:P — P threads doing nothing but a CAS
-// on one shared line, the limit of a design whose every put writes one shared word. P runs over
-// contention_threads(): 1, 2, 4, … up to twice the CPUs. On a machine with few CPUs the
-// producers beyond the CPUs take turns (the per-put CPU stays a put's cost); on many cores this
-// is where a shared line shows.
+// no work per item, reporting the producers' side: ns_per_put (their CPU per put) and
+// puts_per_second (one producer's rate), divided by floor/cas_line/threads:P — P threads doing
+// nothing but a CAS on one shared line, the limit of a design whose every put writes one shared
+// word. P runs over contention_threads(): 1, 2, 4, … up to twice the CPUs. On a machine with few
+// CPUs the producers beyond the CPUs take turns (the per-put CPU stays a put's cost); on many cores
+// this is where a shared line shows.
 const bool registered = register_engine_family("contention", []<class EngineT>() {
     for (const unsigned producers : contention_threads()) {
         add(

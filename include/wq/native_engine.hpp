@@ -14,10 +14,11 @@
 //
 // Worker path: go round the lanes from where the last take succeeded, take the first lane holding
 // items whole with one CAS and reverse it (oldest first). With one worker (one lane) it runs the
-// batch in order: FIFO. With more workers, it keeps a fair share and moves the rest to a shared ready list, from which idle
-// workers take their own shares — a bulk spreads over the workers it keeps busy. The ready list
-// sits behind a try-lock that no worker waits on to take work (it goes to the lanes instead); a
-// worker moving a remainder in waits only for another worker's O(share) list walk.
+// batch in order: FIFO. With more workers, it keeps a fair share and moves the rest to a shared
+// ready list, from which idle workers take their own shares — a bulk spreads over the workers it
+// keeps busy. The ready list sits behind a try-lock that no worker waits on to take work (it goes
+// to the lanes instead); a worker moving a remainder in waits only for another worker's O(share)
+// list walk.
 //
 // Idle path: a worker spins only as long as its recent idle gaps say a spin will pay off (learned
 // per worker, capped by spin_before_park), then rings every lane's doorbell and parks on a futex
