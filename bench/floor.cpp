@@ -355,22 +355,30 @@ namespace {
 // to the next value until the CAS lands (a lock-free stack's push, less the node). Each thread
 // times its own CAS loop in CPU time, so a thread the scheduler parks (more threads than CPUs)
 // is not charged for the wait; a CAS that fails because another thread's landed is the
-// contention, and is charged. Rounds start and end on barriers (asleep in the kernel, not
-// spinning beside the threads measured).
+// contention, and is charged. Where the thread CPU clock cannot resolve the run (GetThreadTimes'
+// 15.6 ms ticks under Wine, in a short run), the loops' wall time stands in — an upper bound when
+// threads outnumber CPUs. Rounds start and end on barriers (asleep in the kernel, not spinning
+// beside the threads measured).
 class CasLine {
 public:
     CasLine(unsigned threads, bool pin, const std::vector<unsigned>& cpus)
-        : cpu_ns_(threads), threads_(threads), start_(threads + 1), end_(threads + 1) {
+        : cpu_ns_(threads),
+          wall_ns_(threads),
+          threads_(threads),
+          start_(threads + 1),
+          end_(threads + 1) {
         for (unsigned t = 0; t < threads; ++t) {
             pool_.emplace_back([this, t, pin, &cpus] {
                 const ScopedPin thread_pin(pin, pin ? cpus[t % cpus.size()] : 0);
                 double cpu = 0;
+                double wall = 0;
                 for (;;) {
                     start_.arrive_and_wait();
                     if (quit_.load(std::memory_order_acquire)) {
                         return;
                     }
                     const double before = thread_cpu_ns();
+                    const auto wall_before = Clock::now();
                     for (std::uint64_t i = 0; i < per_round_; ++i) {
                         std::uint64_t value = line_.word.load(std::memory_order_relaxed);
                         // Ends: a CAS fails only when another thread's landed.
@@ -380,8 +388,10 @@ public:
                         }
                     }
                     cpu += thread_cpu_ns() - before;
+                    wall += elapsed_ns(wall_before);
                     cpu_ns_[t].store(cpu, std::memory_order_relaxed);
-                    end_.arrive_and_wait();  // orders the store above before the reader's use
+                    wall_ns_[t].store(wall, std::memory_order_relaxed);
+                    end_.arrive_and_wait();  // orders the stores above before the reader's use
                 }
             });
         }
@@ -402,18 +412,22 @@ public:
         end_.arrive_and_wait();
         ++rounds_;
     }
-    /// (ns per CAS: the threads' CPU per landed CAS; landed CASes per second of `wall_ns`).
-    [[nodiscard]] std::pair<double, double> figures(double wall_ns) const {
+    struct Figures {
+        bool all_landed = false;  ///< the word counts every CAS (the check keeps the loop honest)
+        double ns_per_cas = 0;    ///< the threads' CPU (or loop wall time) per landed CAS
+        double per_second = 0;    ///< landed CASes per second of the caller's `wall_ns`
+    };
+    [[nodiscard]] Figures figures(double wall_ns) const {
         double cpu = 0;
-        for (const auto& ns : cpu_ns_) {
-            cpu += ns.load(std::memory_order_relaxed);
+        double wall = 0;
+        for (std::size_t t = 0; t < threads_; ++t) {
+            cpu += cpu_ns_[t].load(std::memory_order_relaxed);
+            wall += wall_ns_[t].load(std::memory_order_relaxed);
         }
         const auto landed =
             static_cast<double>(std::max<std::uint64_t>(rounds_, 1) * per_round_ * threads_);
-        if (line_.word.load() != rounds_ * per_round_ * threads_) {
-            return {0, 0};  // a CAS was lost: cannot be (the check keeps the loop honest)
-        }
-        return {cpu / landed, landed / wall_ns * 1e9};
+        return {line_.word.load() == rounds_ * per_round_ * threads_,
+                (cpu > 0 ? cpu : wall) / landed, landed / wall_ns * 1e9};
     }
 
 private:
@@ -423,6 +437,7 @@ private:
     };
     Line line_;
     std::vector<std::atomic<double>> cpu_ns_;
+    std::vector<std::atomic<double>> wall_ns_;
     std::uint64_t rounds_ = 0;
     const unsigned threads_;
     std::atomic<bool> quit_{false};
@@ -438,8 +453,8 @@ void floor_cas_line(benchmark::State& state, unsigned threads) {
     for ([[maybe_unused]] auto _ : state) {
         line.round();
     }
-    const auto [ns_per_cas, per_second] = line.figures(elapsed_ns(start));
-    if (ns_per_cas == 0) {
+    const auto [all_landed, ns_per_cas, per_second] = line.figures(elapsed_ns(start));
+    if (!all_landed) {
         state.SkipWithError("a CAS was lost");
         return;
     }
@@ -468,10 +483,11 @@ double cas_line_floor_ns(unsigned threads) {
     const std::vector<unsigned> cpus = allowed_cpus();
     const bool pin = run_settings().pinning && threads <= cpus.size();
     CasLine line(threads, pin, cpus);
+    const auto start = Clock::now();
     for (int i = 0; i < 10; ++i) {
         line.round();
     }
-    const double ns = line.figures(1).first;
+    const double ns = line.figures(elapsed_ns(start)).ns_per_cas;
     floors().cas_line_ns[threads] = ns;
     return ns;
 }

@@ -10,9 +10,11 @@
 // back-end's parks are observable. With `idle_after` the engine then sits idle for 100 ms and
 // idle_cpu_pct says what it burnt (as cpu/). With `report_puts` (contention/) the producers' side
 // too: ns_per_put, the producers' CPU per put (CPU time, so a producer the scheduler parks is not
-// charged for the wait; the round's hand-shake, a few µs of a round of ms, included), and
-// puts_per_second, one producer's rate at that cost; ratio_to_floor divides ns_per_put by
-// floor/cas_line at as many threads.
+// charged for the wait; the round's hand-shake, a few µs of a round of ms, included; where the
+// thread CPU clock cannot resolve the run — GetThreadTimes' 15.6 ms ticks under Wine, in a short
+// run — their put loops' wall time stands in, an upper bound), and puts_per_second, one
+// producer's rate at that cost; ratio_to_floor divides ns_per_put by floor/cas_line at as many
+// threads.
 #pragma once
 
 #include "engine_scenario.hpp"
@@ -45,6 +47,7 @@ public:
           items_(round_items_),
           start_round_(shape.producers + 1),
           producer_cpu_(shape.producers),
+          producer_wall_(shape.producers),
           producer_rounds_(shape.producers),
           engine_(make(placement_.options)) {
         for (std::size_t i = 0; i < round_items_; ++i) {
@@ -79,7 +82,11 @@ public:
         if (report_puts) {
             const auto puts =
                 static_cast<double>(std::max<std::uint64_t>(rounds * round_items_, 1));
-            const double ns_per_put = put_cpu / puts;
+            double put_wall = 0;
+            for (const auto& wall : producer_wall_) {
+                put_wall += wall.load(std::memory_order_relaxed);  // published with put_cpu's
+            }
+            const double ns_per_put = (put_cpu > 0 ? put_cpu : put_wall) / puts;
             state_.counters["ns_per_put"] = ns_per_put;
             state_.counters["puts_per_second"] = ns_per_put > 0 ? 1e9 / ns_per_put : 0;
             report_ratio_to_floor(state_, ns_per_put, cas_line_floor_ns(shape_.producers));
@@ -103,6 +110,7 @@ private:
     void produce(unsigned p) {
         const ScopedPin pin = placement_.pin_app(p);
         const double cpu_start = thread_cpu_ns();
+        double wall = 0;
         std::vector<MFASYNCRESULT*> pointers(shape_.batch);
         EngineOf<Make>& engine = *engine_;  // the concrete type when Make is: direct calls
         for (;;) {
@@ -112,6 +120,7 @@ private:
             }
             const std::size_t begin = p * per_producer_;
             const std::size_t end = begin + per_producer_;
+            const auto wall_start = Clock::now();
             for (std::size_t i = begin; i < end; i += shape_.batch) {
                 const std::size_t n = std::min(shape_.batch, end - i);
                 HRESULT hr = S_OK;
@@ -128,8 +137,10 @@ private:
                     signal_.abort();
                 }
             }
+            wall += elapsed_ns(wall_start);
             producer_cpu_[p].store(thread_cpu_ns() - cpu_start, std::memory_order_relaxed);
-            // release: publishes the CPU time above; pairs with the acquire in producers_cpu().
+            producer_wall_[p].store(wall, std::memory_order_relaxed);
+            // release: publishes the times above; pairs with the acquire in producers_cpu().
             producer_rounds_[p].store(producer_rounds_[p].load(std::memory_order_relaxed) + 1,
                                       std::memory_order_release);
         }
@@ -195,6 +206,7 @@ private:
     // Each producer's CPU time when it finished its latest round's puts (ns since it started), and
     // how many rounds it has finished (published after the time).
     std::vector<std::atomic<double>> producer_cpu_;
+    std::vector<std::atomic<double>> producer_wall_;  // their put loops' wall time, summed
     std::vector<std::atomic<std::uint64_t>> producer_rounds_;
     std::unique_ptr<EngineOf<Make>> engine_;  // last: destroyed (shut down) first
 };
